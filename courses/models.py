@@ -1,0 +1,228 @@
+"""Wagtail pages for the guidelines: a course page per municipality and a lesson page per chapter.
+
+Pages only render; scoping comes from GuidelinePageQuerySet.visible_to, progress and grading
+live in other apps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.url_routing import RouteResult
+
+from .blocks import ClauseStreamBlock
+
+
+class HomePage(Page):
+    """Site root. Sends people to their my page (or the log-in)."""
+
+    max_count = 1
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.GuidelinePage"]
+
+    class Meta:
+        verbose_name = _("トップページ")
+
+    def serve(self, request, *args, **kwargs):
+        return redirect("courses:mypage")
+
+    def route(self, request, path_components):
+        # One query per URL instead of two per path segment: only guideline and
+        # chapter pages live below the home page.
+        if not path_components:
+            return super().route(request, path_components)
+        url_path = self.url_path + "/".join(path_components) + "/"
+        model = {1: GuidelinePage, 2: ChapterPage}.get(len(path_components))
+        if model is None:
+            raise Http404
+        page = model.objects.filter(url_path=url_path, live=True).first()
+        if page is None:
+            raise Http404
+        return RouteResult(page)
+
+
+class GuidelinePageQuerySet(PageQuerySet):
+    def visible_to(self, user):
+        """Guidelines a viewer may read: their own municipality's (every one for superusers)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        staff = getattr(user, "staff_profile", None)
+        if staff is None or not staff.is_active:
+            return self.none()
+        return self.filter(municipality_id=staff.municipality_id)
+
+
+GuidelinePageManager = PageManager.from_queryset(GuidelinePageQuerySet)
+
+
+class LoginRequiredPageMixin:
+    """Training pages need a log-in, and answer 404 to anyone outside the guideline's municipality."""
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not self.is_visible_to(request.user):
+            raise Http404
+        return super().serve(request, *args, **kwargs)
+
+    def serve_preview(self, request, mode_name):
+        if not self.is_visible_to(request.user):
+            raise Http404
+        return super().serve_preview(request, mode_name)
+
+
+class GuidelinePage(LoginRequiredPageMixin, Page):
+    municipality = models.ForeignKey(
+        "people.Municipality", on_delete=models.PROTECT, related_name="guidelines", verbose_name=_("自治体")
+    )
+    official_title = models.CharField(_("正式名称"), max_length=200)
+    issuer = models.CharField(_("所管課"), max_length=200)
+    version_label = models.CharField(_("版"), max_length=100)
+    effective_date = models.DateField(_("施行日・更新日"), null=True, blank=True)
+    source = models.CharField(_("出典"), max_length=300)
+    source_url = models.URLField(_("出典URL"), blank=True)
+    source_note = models.CharField(
+        _("出典ページの表示"), max_length=200, blank=True, help_text=_("例：ページ番号・更新日の表示")
+    )
+    document_heading = models.CharField(_("本文の表題"), max_length=200, blank=True)
+    preamble = models.TextField(_("前文"), blank=True)
+    closing = models.CharField(_("結び"), max_length=50, blank=True)
+
+    objects = GuidelinePageManager()
+
+    parent_page_types = ["courses.HomePage"]
+    subpage_types = ["courses.ChapterPage"]
+
+    content_panels = Page.content_panels + [
+        FieldPanel("municipality"),
+        MultiFieldPanel(
+            [
+                FieldPanel("official_title"),
+                FieldPanel("issuer"),
+                FieldPanel("version_label"),
+                FieldPanel("effective_date"),
+                FieldPanel("source"),
+                FieldPanel("source_url"),
+                FieldPanel("source_note"),
+            ],
+            heading=_("ガイドラインの情報"),
+        ),
+        FieldPanel("document_heading"),
+        FieldPanel("preamble"),
+        FieldPanel("closing"),
+    ]
+
+    class Meta:
+        verbose_name = _("ガイドライン（講座）")
+        verbose_name_plural = _("ガイドライン（講座）")
+
+    def is_visible_to(self, user) -> bool:
+        return GuidelinePage.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    def chapters(self):
+        return ChapterPage.objects.child_of(self).live().order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["chapters"] = list(self.chapters())
+        return context
+
+
+class ChapterPage(LoginRequiredPageMixin, Page):
+    class Audience(models.TextChoices):
+        ALL = "all", _("全職員")
+        OFFICIAL_ACCOUNT = "official_account", _("公式アカウント運用者・委託事業者・指定管理者")
+
+    key = models.CharField(
+        _("章キー"),
+        max_length=30,
+        help_text=_("章そのものの本文を持つ条項のキー（例：「1」）。設問と記録が参照します。"),
+    )
+    number = models.CharField(_("章番号"), max_length=10)
+    part = models.CharField(_("編"), max_length=50, blank=True, help_text=_("例：【業務編】"))
+    audience = models.CharField(_("対象"), max_length=30, choices=Audience.choices, default=Audience.ALL)
+    body = StreamField(ClauseStreamBlock(), verbose_name=_("条項"))
+
+    parent_page_types = ["courses.GuidelinePage"]
+    subpage_types = []
+
+    content_panels = Page.content_panels + [
+        FieldPanel("key"),
+        FieldPanel("number"),
+        FieldPanel("part"),
+        FieldPanel("audience"),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("章（レッスン）")
+        verbose_name_plural = _("章（レッスン）")
+
+    @cached_property
+    def guideline(self) -> GuidelinePage:
+        return GuidelinePage.objects.get(path=self.path[: -self.steplen])
+
+    def is_visible_to(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser:
+            return True
+        staff = getattr(user, "staff_profile", None)
+        return bool(staff and staff.is_active and self.guideline.municipality_id == staff.municipality_id)
+
+    def clauses(self):
+        """Every clause and sub-clause of this chapter as (key, number, heading, body) dicts."""
+        for block in self.body:
+            value = block.value
+            yield {"key": value["key"], "number": value["number"], "heading": value["heading"], "body": value["body"]}
+            for item in value["items"]:
+                yield {"key": item["key"], "number": item["number"], "heading": "", "body": item["body"]}
+
+    def content_hash(self) -> str:
+        """SHA-256 over the clause texts, as completion records will snapshot it."""
+        digest = hashlib.sha256()
+        for clause in self.clauses():
+            for part in (clause["key"], clause["number"], clause["heading"], clause["body"]):
+                digest.update(part.encode())
+                digest.update(b"\x1f")
+        return digest.hexdigest()
+
+    def clean(self):
+        super().clean()
+        parent = self.get_parent() if self.pk else None
+        if parent is None:
+            return
+        mine = {clause["key"] for clause in self.clauses()}
+        for sibling in ChapterPage.objects.sibling_of(self, inclusive=False):
+            clash = mine & {clause["key"] for clause in sibling.clauses()}
+            if clash:
+                raise ValidationError(
+                    _("条項キー %(keys)s は「%(chapter)s」で使われています。")
+                    % {"keys": "、".join(sorted(clash)), "chapter": sibling.title}
+                )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        siblings = list(
+            ChapterPage.objects.sibling_of(self).live().order_by("path").only("title", "number", "url_path", "path")
+        )
+        index = next(i for i, page in enumerate(siblings) if page.pk == self.pk)
+        context["guideline"] = self.guideline
+        context["previous_chapter"] = siblings[index - 1] if index > 0 else None
+        context["next_chapter"] = siblings[index + 1] if index + 1 < len(siblings) else None
+        return context

@@ -1,0 +1,24 @@
+"""Reads for the course pages and my page; every one goes through the viewer's scope."""
+
+from __future__ import annotations
+
+from .models import ChapterPage, GuidelinePage
+
+
+def guidelines_for_user(*, user) -> list[GuidelinePage]:
+    return list(GuidelinePage.objects.visible_to(user).live().select_related("municipality").order_by("path"))
+
+
+def chapters_for_guidelines(*, guidelines: list[GuidelinePage]) -> dict[int, list[ChapterPage]]:
+    """Live chapters of each guideline, in one query, keyed by guideline id."""
+    by_path = {g.path: g.pk for g in guidelines}
+    result: dict[int, list[ChapterPage]] = {g.pk: [] for g in guidelines}
+    if not guidelines:
+        return result
+    steplen = ChapterPage.steplen
+    queryset = ChapterPage.objects.none()
+    for guideline in guidelines:
+        queryset = queryset | ChapterPage.objects.child_of(guideline)
+    for chapter in queryset.live().order_by("path").only("title", "number", "part", "audience", "url_path", "path"):
+        result[by_path[chapter.path[:-steplen]]].append(chapter)
+    return result

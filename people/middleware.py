@@ -1,0 +1,25 @@
+"""Ends a session after SESSION_IDLE_TIMEOUT seconds without a request (wired in settings.MIDDLEWARE)."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+
+_KEY = "_last_seen"
+# Refresh the stamp at most once a minute, so most requests do not write the session.
+_RESOLUTION = 60
+
+
+class IdleSessionTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(_KEY)
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+            elif last_seen is None or now - last_seen >= _RESOLUTION:
+                request.session[_KEY] = now
+        return self.get_response(request)

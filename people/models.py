@@ -1,0 +1,178 @@
+"""Municipalities, their department tree and staff: the people every record is about."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+staff_number_validator = RegexValidator(
+    r"^[0-9A-Za-z][0-9A-Za-z-]{0,19}$",
+    _("職員番号は半角英数字とハイフン（20文字以内）で入力してください。"),
+)
+department_code_validator = RegexValidator(
+    r"^[0-9A-Za-z-]{1,20}$",
+    _("所属コードは半角英数字とハイフン（20文字以内）で入力してください。"),
+)
+
+
+class User(AbstractUser):
+    """Log-in identity. Staff without a mailbox sign in as <municipality code>-<職員番号>."""
+
+    class Meta:
+        verbose_name = _("ユーザー")
+        verbose_name_plural = _("ユーザー")
+
+
+class Municipality(models.Model):
+    code = models.CharField(_("団体コード"), max_length=6, unique=True, help_text=_("全国地方公共団体コード（6桁）"))
+    name = models.CharField(_("自治体名"), max_length=50, unique=True)
+    slug = models.SlugField(_("スラッグ"), unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("自治体")
+        verbose_name_plural = _("自治体")
+
+    def __str__(self):
+        return self.name
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def subtree_of(self, department):
+        """The department and everything below it (materialised path prefix)."""
+        return self.filter(municipality_id=department.municipality_id, path__startswith=department.path)
+
+    def visible_to(self, user):
+        staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
+        if user.is_authenticated and user.is_superuser:
+            return self.all()
+        if staff is None or not staff.is_active:
+            return self.none()
+        if staff.role == StaffMember.Role.HR:
+            return self.filter(municipality_id=staff.municipality_id)
+        if staff.role == StaffMember.Role.DEPARTMENT_HEAD:
+            return self.subtree_of(staff.department)
+        return self.filter(pk=staff.department_id)
+
+
+class Department(models.Model):
+    """A 部, 課 or 係. `path` holds the ancestors' ids ("/3/17/42/") for subtree queries."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="departments", verbose_name=_("自治体")
+    )
+    code = models.CharField(_("所属コード"), max_length=20, validators=[department_code_validator])
+    name = models.CharField(_("所属名"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上位所属"),
+    )
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+    depth = models.PositiveSmallIntegerField(editable=False, default=1)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["municipality", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="department_code_unique_per_municipality"),
+        ]
+        verbose_name = _("所属")
+        verbose_name_plural = _("所属")
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+
+class StaffMemberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def visible_to(self, user):
+        """The staff a viewer may see: HR their municipality, a 所属長 their subtree, others themselves."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        staff = getattr(user, "staff_profile", None)
+        if staff is None or not staff.is_active:
+            return self.none()
+        if staff.role == StaffMember.Role.HR:
+            return self.filter(municipality_id=staff.municipality_id)
+        if staff.role == StaffMember.Role.DEPARTMENT_HEAD:
+            return self.filter(
+                municipality_id=staff.municipality_id,
+                department__path__startswith=staff.department.path,
+            )
+        return self.filter(pk=staff.pk)
+
+
+class StaffMember(models.Model):
+    class EmploymentType(models.TextChoices):
+        REGULAR = "regular", _("一般職")
+        SPECIAL = "special", _("特別職")
+        REAPPOINTED = "reappointed", _("再任用職員")
+        FISCAL_YEAR = "fiscal_year", _("会計年度任用職員")
+        CONTRACTOR = "contractor", _("委託事業者")
+        DESIGNATED_MANAGER = "designated_manager", _("指定管理者")
+
+    class Role(models.TextChoices):
+        EMPLOYEE = "employee", _("職員")
+        DEPARTMENT_HEAD = "department_head", _("所属長")
+        HR = "hr", _("人事担当")
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("ログインユーザー")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="staff", verbose_name=_("自治体")
+    )
+    staff_number = models.CharField(_("職員番号"), max_length=20, validators=[staff_number_validator])
+    name = models.CharField(_("氏名"), max_length=100)
+    kana = models.CharField(_("カナ"), max_length=100, blank=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="staff", verbose_name=_("所属"))
+    employment_type = models.CharField(
+        _("任用形態"), max_length=20, choices=EmploymentType.choices, default=EmploymentType.REGULAR
+    )
+    start_date = models.DateField(_("着任日"))
+    operates_official_account = models.BooleanField(
+        _("公式アカウント運用者"),
+        default=False,
+        help_text=_("市の公式ソーシャルメディアアカウントを業務で運用している"),
+    )
+    role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE)
+    is_active = models.BooleanField(_("在職"), default=True)
+
+    objects = StaffMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["municipality", "staff_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "staff_number"], name="staff_number_unique_per_municipality"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="department_head") | Q(is_active=True),
+                name="department_head_is_active",
+                violation_error_message=_("退職者を所属長にはできません。"),
+            ),
+        ]
+        verbose_name = _("職員")
+        verbose_name_plural = _("職員")
+
+    def __str__(self):
+        return f"{self.name}（{self.staff_number}）"
+
+    @property
+    def username(self) -> str:
+        return login_username(self.municipality.code, self.staff_number)
+
+
+def login_username(municipality_code: str, staff_number: str) -> str:
+    """The username that lets staff without e-mail log in by municipality + 職員番号."""
+    return f"{municipality_code}-{staff_number}".lower()

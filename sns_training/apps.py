@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SnsTrainingConfig(AppConfig):
+    name = "sns_training"
+    verbose_name = "SNS training site"

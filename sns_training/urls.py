@@ -1,0 +1,26 @@
+from allauth.account.views import LoginView
+from django.conf import settings
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+
+from . import views
+
+urlpatterns = [
+    # Wagtail's own log-in form is replaced by allauth's, so its failed-login limits hold there too.
+    path("admin/login/", LoginView.as_view(), name="wagtailadmin_login"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("mypage/", include("courses.urls")),
+    path("staff/", include("people.urls")),
+    path("healthz/", views.healthz, name="healthz"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [path("", include(wagtail_urls))]
+
+handler404 = "sns_training.views.page_not_found"
