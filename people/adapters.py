@@ -23,3 +23,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         # Staff accounts come from HR's roster, never from self sign-up.
         return False
+
+    def format_email_subject(self, subject):
+        return f"[{_('SNSガイドライン研修')}] {subject}"

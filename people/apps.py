@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "people"
     verbose_name = _("職員・所属")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401
