@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
 from people.models import Municipality
@@ -60,13 +61,16 @@ def _text(errors, where, data, name, *, required=True, max_length=MAX_TEXT):
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors.append(f"{where}: 「{name}」がありません。")
+            errors.append(_("%(where)s: 「%(name)s」がありません。") % {"where": where, "name": name})
         return ""
     if not isinstance(value, str):
-        errors.append(f"{where}: 「{name}」は文字列で指定してください。")
+        errors.append(_("%(where)s: 「%(name)s」は文字列で指定してください。") % {"where": where, "name": name})
         return ""
     if len(value) > max_length:
-        errors.append(f"{where}: 「{name}」が長すぎます（{max_length}文字以内）。")
+        errors.append(
+            _("%(where)s: 「%(name)s」が長すぎます（%(max_length)s文字以内）。")
+            % {"where": where, "name": name, "max_length": max_length}
+        )
     return value
 
 
@@ -74,10 +78,10 @@ def guideline_fixture_validate(data, *, source: str = "fixture") -> list[str]:
     """Every problem in one guideline fixture, each naming its place (file, chapter, clause)."""
     errors: list[str] = []
     if not isinstance(data, dict):
-        return [f"{source}: JSON のオブジェクトではありません。"]
+        return [_("%(source)s: JSON のオブジェクトではありません。") % {"source": source}]
     municipality = data.get("municipality")
     if not isinstance(municipality, dict):
-        errors.append(f"{source}: 「municipality」がありません。")
+        errors.append(_("%(source)s: 「municipality」がありません。") % {"source": source})
     else:
         for name in ("code", "name", "slug"):
             _text(errors, f"{source} municipality", municipality, name, max_length=50)
@@ -90,45 +94,57 @@ def guideline_fixture_validate(data, *, source: str = "fixture") -> list[str]:
         try:
             datetime.date.fromisoformat(effective)
         except (TypeError, ValueError):
-            errors.append(f"{source}: 「effective_date」が日付（YYYY-MM-DD）ではありません: {effective!r}")
+            errors.append(
+                _("%(source)s: 「effective_date」が日付（YYYY-MM-DD）ではありません: %(effective)s")
+                % {"source": source, "effective": repr(effective)}
+            )
     chapters = data.get("chapters")
     if not isinstance(chapters, list) or not chapters:
-        errors.append(f"{source}: 「chapters」に章が1つもありません。")
+        errors.append(_("%(source)s: 「chapters」に章が1つもありません。") % {"source": source})
         return errors
     chapter_keys = [c.get("key") for c in chapters if isinstance(c, dict)]
     seen_chapters: set[str] = set()
     seen_clauses: dict[str, str] = {}
     for index, chapter in enumerate(chapters, start=1):
-        where = f"{source} 第{index}章"
+        where = _("%(source)s 第%(index)s章") % {"source": source, "index": index}
         if not isinstance(chapter, dict):
-            errors.append(f"{where}: 章の形式が正しくありません。")
+            errors.append(_("%(where)s: 章の形式が正しくありません。") % {"where": where})
             continue
         key = _text(errors, where, chapter, "key", max_length=30)
-        where = f"{source} 章「{key or index}」"
+        where = _("%(source)s 章「%(key)s」") % {"source": source, "key": key or index}
         if key in seen_chapters:
-            errors.append(f"{where}: 章キー「{key}」が重複しています。")
+            errors.append(_("%(where)s: 章キー「%(key)s」が重複しています。") % {"where": where, "key": key})
         seen_chapters.add(key)
         for name in ("number", "title"):
             _text(errors, where, chapter, name, max_length=200)
         _text(errors, where, chapter, "part", required=False, max_length=50)
         if chapter.get("audience", "all") not in ChapterPage.Audience.values:
-            errors.append(f"{where}: 「audience」は {', '.join(ChapterPage.Audience.values)} のいずれかです。")
+            errors.append(
+                _("%(where)s: 「audience」は %(choices)s のいずれかです。")
+                % {"where": where, "choices": ", ".join(ChapterPage.Audience.values)}
+            )
         clauses = chapter.get("clauses")
         if not isinstance(clauses, list) or not clauses:
-            errors.append(f"{where}: 条項がありません。")
+            errors.append(_("%(where)s: 条項がありません。") % {"where": where})
             continue
         for c_index, clause in enumerate(clauses, start=1):
-            entries = [(clause, f"{where} 第{c_index}条項")]
+            entries = [(clause, _("%(where)s 第%(c_index)s条項") % {"where": where, "c_index": c_index})]
             if isinstance(clause, dict) and isinstance(clause.get("items"), list):
-                entries += [(item, f"{where} 第{c_index}条項の細目{i}") for i, item in enumerate(clause["items"], 1)]
+                entries += [
+                    (item, _("%(where)s 第%(c_index)s条項の細目%(i)s") % {"where": where, "c_index": c_index, "i": i})
+                    for i, item in enumerate(clause["items"], 1)
+                ]
             elif isinstance(clause, dict) and clause.get("items") not in (None, []):
-                errors.append(f"{where} 第{c_index}条項: 「items」はリストで指定してください。")
+                errors.append(
+                    _("%(where)s 第%(c_index)s条項: 「items」はリストで指定してください。")
+                    % {"where": where, "c_index": c_index}
+                )
             for entry, place in entries:
                 if not isinstance(entry, dict):
-                    errors.append(f"{place}: 条項の形式が正しくありません。")
+                    errors.append(_("%(place)s: 条項の形式が正しくありません。") % {"place": place})
                     continue
                 clause_key = _text(errors, place, entry, "key", max_length=30)
-                place = f"{where} 条項「{clause_key or '?'}」"
+                place = _("%(where)s 条項「%(clause_key)s」") % {"where": where, "clause_key": clause_key or "?"}
                 _text(errors, place, entry, "number", max_length=10)
                 _text(errors, place, entry, "body")
                 if entry is clause:
@@ -138,17 +154,29 @@ def guideline_fixture_validate(data, *, source: str = "fixture") -> list[str]:
                 try:
                     clause_key_validator(clause_key)
                 except Exception:
-                    errors.append(f"{place}: 条項キー「{clause_key}」の形式が正しくありません（例：5-1、6-2-ア）。")
+                    errors.append(
+                        _("%(place)s: 条項キー「%(clause_key)s」の形式が正しくありません（例：5-1、6-2-ア）。")
+                        % {"place": place, "clause_key": clause_key}
+                    )
                     continue
                 chapter_of_clause = clause_key.split("-")[0]
                 if chapter_of_clause not in chapter_keys:
-                    errors.append(f"{place}: 条項キー「{clause_key}」が指す章「{chapter_of_clause}」はありません。")
+                    errors.append(
+                        _("%(place)s: 条項キー「%(clause_key)s」が指す章「%(chapter_of_clause)s」はありません。")
+                        % {"place": place, "clause_key": clause_key, "chapter_of_clause": chapter_of_clause}
+                    )
                 elif chapter_of_clause != key:
                     errors.append(
-                        f"{place}: 条項キー「{clause_key}」は章「{chapter_of_clause}」のもので、この章「{key}」に置けません。"
+                        _(
+                            "%(place)s: 条項キー「%(clause_key)s」は章「%(chapter_of_clause)s」のもので、この章「%(key)s」に置けません。"
+                        )
+                        % {"place": place, "clause_key": clause_key, "chapter_of_clause": chapter_of_clause, "key": key}
                     )
                 if clause_key in seen_clauses:
-                    errors.append(f"{place}: 条項キー「{clause_key}」が重複しています（{seen_clauses[clause_key]}）。")
+                    errors.append(
+                        _("%(place)s: 条項キー「%(clause_key)s」が重複しています（%(other)s）。")
+                        % {"place": place, "clause_key": clause_key, "other": seen_clauses[clause_key]}
+                    )
                 else:
                     seen_clauses[clause_key] = place
     return errors
@@ -246,13 +274,16 @@ def guideline_import(*, data: dict, source: str = "fixture", update: bool = Fals
     result = ImportResult()
     home = site_root_ensure()
     m = data["municipality"]
-    municipality, _ = Municipality.objects.get_or_create(
+    municipality, _created = Municipality.objects.get_or_create(
         code=m["code"], defaults={"name": m["name"], "slug": m["slug"]}
     )
     guideline = GuidelinePage.objects.child_of(home).filter(slug=data["slug"]).first()
     if guideline is not None and guideline.municipality_id != municipality.pk:
         raise GuidelineImportError(
-            [f"{source}: スラッグ「{data['slug']}」は別の自治体のガイドラインで使われています。"]
+            [
+                _("%(source)s: スラッグ「%(slug)s」は別の自治体のガイドラインで使われています。")
+                % {"source": source, "slug": data["slug"]}
+            ]
         )
     if guideline is None:
         guideline = GuidelinePage(slug=data["slug"], **_guideline_values(data, municipality))
@@ -294,9 +325,16 @@ def guideline_fixture_load(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise GuidelineImportError([f"{path.name}: UTF-8 で読めません（{exc.start}バイト目）。"]) from exc
+        raise GuidelineImportError(
+            [_("%(file)s: UTF-8 で読めません（%(byte)sバイト目）。") % {"file": path.name, "byte": exc.start}]
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise GuidelineImportError([f"{path.name}: JSON の書式誤り（{exc.lineno}行{exc.colno}列）: {exc.msg}"]) from exc
+        raise GuidelineImportError(
+            [
+                _("%(file)s: JSON の書式誤り（%(line)s行%(column)s列）: %(message)s")
+                % {"file": path.name, "line": exc.lineno, "column": exc.colno, "message": exc.msg}
+            ]
+        ) from exc
 
 
 @transaction.atomic
@@ -327,8 +365,8 @@ def editorial_setup(*, guideline: GuidelinePage):
     from wagtail.models import GroupApprovalTask, GroupPagePermission, Workflow, WorkflowPage, WorkflowTask
 
     name = guideline.municipality.name
-    editors, _ = Group.objects.get_or_create(name=EDITOR_GROUP.format(municipality=name))
-    approvers, _ = Group.objects.get_or_create(name=APPROVER_GROUP.format(municipality=name))
+    editors, _created = Group.objects.get_or_create(name=EDITOR_GROUP.format(municipality=name))
+    approvers, _created = Group.objects.get_or_create(name=APPROVER_GROUP.format(municipality=name))
     access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     for group in (editors, approvers):
         group.permissions.add(access_admin)
@@ -342,7 +380,7 @@ def editorial_setup(*, guideline: GuidelinePage):
     if task is None:
         task = GroupApprovalTask.objects.create(name=f"{name} 承認")
     task.groups.set([approvers])
-    workflow, _ = Workflow.objects.get_or_create(name=f"{name} ガイドライン承認フロー")
+    workflow, _created = Workflow.objects.get_or_create(name=f"{name} ガイドライン承認フロー")
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task.task_ptr, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=guideline, defaults={"workflow": workflow})
     return editors, approvers

@@ -7,6 +7,7 @@ import datetime
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import Department, Municipality, StaffMember, User, login_username
 
@@ -16,7 +17,7 @@ class PeopleError(Exception):
 
 
 def municipality_get_or_create(*, code: str, name: str, slug: str) -> Municipality:
-    municipality, _ = Municipality.objects.get_or_create(code=code, defaults={"name": name, "slug": slug})
+    municipality, _created = Municipality.objects.get_or_create(code=code, defaults={"name": name, "slug": slug})
     return municipality
 
 
@@ -25,7 +26,7 @@ def department_create(
     *, municipality: Municipality, code: str, name: str, parent: Department | None = None
 ) -> Department:
     if parent is not None and parent.municipality_id != municipality.pk:
-        raise PeopleError("上位所属が別の自治体に属しています。")
+        raise PeopleError(_("上位所属が別の自治体に属しています。"))
     department = Department(municipality=municipality, code=code, name=name, parent=parent)
     department.full_clean(exclude=["path"])
     department.path = "/"
@@ -55,10 +56,10 @@ def staff_create(
 ) -> StaffMember:
     """Create a staff member and the user they log in with (e-mail, or municipality + 職員番号)."""
     if department.municipality_id != municipality.pk:
-        raise PeopleError("所属が別の自治体に属しています。")
+        raise PeopleError(_("所属が別の自治体に属しています。"))
     username = login_username(municipality.code, staff_number)
     if User.objects.filter(username=username).exists():
-        raise PeopleError(f"職員番号 {staff_number} は既に登録されています。")
+        raise PeopleError(_("職員番号 %(number)s は既に登録されています。") % {"number": staff_number})
     user = User(username=username, email=email.lower(), first_name="", last_name=name[:150])
     if password_hash:
         user.password = password_hash

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from courses.services import GuidelineImportError, guidelines_import_files
 
@@ -23,17 +24,20 @@ class Command(BaseCommand):
         paths = paths or sorted(DEFAULT_DIR.glob("*.json"))
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
-            raise CommandError(f"ファイルが見つかりません: {', '.join(missing)}")
+            raise CommandError(_("ファイルが見つかりません: %(files)s") % {"files": ", ".join(missing)})
         try:
             result = guidelines_import_files(paths=paths, update=update)
         except GuidelineImportError as exc:
-            raise CommandError("取り込みを中止しました（何も書き込んでいません）:\n" + "\n".join(exc.errors)) from exc
+            raise CommandError(
+                _("取り込みを中止しました（何も書き込んでいません）:") + "\n" + "\n".join(exc.errors)
+            ) from exc
         for label in result.created:
-            self.stdout.write(f"作成: {label}")
+            self.stdout.write(_("作成: %(label)s") % {"label": label})
         for label in result.updated:
-            self.stdout.write(f"更新: {label}")
+            self.stdout.write(_("更新: %(label)s") % {"label": label})
         self.stdout.write(
             self.style.SUCCESS(
-                f"完了: 作成 {len(result.created)} 件、更新 {len(result.updated)} 件、変更なし {len(result.unchanged)} 件"
+                _("完了: 作成 %(created)s 件、更新 %(updated)s 件、変更なし %(unchanged)s 件")
+                % {"created": len(result.created), "updated": len(result.updated), "unchanged": len(result.unchanged)}
             )
         )

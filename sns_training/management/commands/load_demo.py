@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from courses.models import GuidelinePage
 from courses.services import APPROVER_GROUP, EDITOR_GROUP, editorial_setup
@@ -36,7 +37,7 @@ class Command(BaseCommand):
                     from allauth.account.models import EmailAddress
 
                     EmailAddress.objects.create(user=user, email=su["email"], primary=True, verified=True)
-        self.stdout.write(self.style.SUCCESS("デモデータの準備ができました。"))
+        self.stdout.write(self.style.SUCCESS(_("デモデータの準備ができました。")))
 
     def _municipality(self, m, password):
         from django.contrib.auth.hashers import make_password
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         if guideline is not None:
             editorial_setup(guideline=guideline)
         if municipality.departments.exists():
-            self.stdout.write(f"{municipality.name}: 既に読み込み済みです。")
+            self.stdout.write(_("%(name)s: 既に読み込み済みです。") % {"name": municipality.name})
             return
         departments: dict[str, Department] = {}
         for d in m["departments"]:
@@ -75,5 +76,6 @@ class Command(BaseCommand):
             for name in s["groups"]:
                 staff.user.groups.add(groups[name])
         self.stdout.write(
-            f"{municipality.name}: 所属 {len(departments)} 件、職員 {len(m['staff'])} 名を読み込みました。"
+            _("%(name)s: 所属 %(departments)s 件、職員 %(staff)s 名を読み込みました。")
+            % {"name": municipality.name, "departments": len(departments), "staff": len(m["staff"])}
         )
