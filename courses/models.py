@@ -239,8 +239,10 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         siblings = list(
             ChapterPage.objects.sibling_of(self).live().order_by("path").only("title", "number", "url_path", "path")
         )
-        index = next(i for i, page in enumerate(siblings) if page.pk == self.pk)
+        # A chapter previewed before it is first saved is not among its siblings yet.
+        before = [page for page in siblings if page.path < self.path]
+        after = [page for page in siblings if page.path > self.path]
         context["guideline"] = self.guideline
-        context["previous_chapter"] = siblings[index - 1] if index > 0 else None
-        context["next_chapter"] = siblings[index + 1] if index + 1 < len(siblings) else None
+        context["previous_chapter"] = before[-1] if before else None
+        context["next_chapter"] = after[0] if after else None
         return context

@@ -3,7 +3,9 @@
 import time
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
+from django.utils.translation import gettext as _
 
 _KEY = "_last_seen"
 # Refresh the stamp at most once a minute, so most requests do not write the session.
@@ -20,6 +22,7 @@ class IdleSessionTimeoutMiddleware:
             last_seen = request.session.get(_KEY)
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
+                messages.info(request, _("30分以上操作がなかったため、ログアウトしました。もう一度ログインしてください。"))
             elif last_seen is None or now - last_seen >= _RESOLUTION:
                 request.session[_KEY] = now
         return self.get_response(request)
