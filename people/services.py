@@ -60,7 +60,7 @@ def staff_create(
     username = login_username(municipality.code, staff_number)
     if User.objects.filter(username=username).exists():
         raise PeopleError(_("職員番号 %(number)s は既に登録されています。") % {"number": staff_number})
-    user = User(username=username, email=email.lower(), first_name="", last_name=name[:150])
+    user = User(username=username, email=email.lower(), first_name=name[:150], last_name="")
     if password_hash:
         user.password = password_hash
     elif password:
