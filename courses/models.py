@@ -114,7 +114,8 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
     subpage_types = ["courses.ChapterPage"]
 
     content_panels = Page.content_panels + [
-        FieldPanel("municipality"),
+        # Only a platform admin moves a guideline to another municipality, not its editors.
+        FieldPanel("municipality", permission="superuser"),
         MultiFieldPanel(
             [
                 FieldPanel("official_title"),

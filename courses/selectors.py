@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
+
 from .models import ChapterPage, GuidelinePage
 
 
@@ -22,3 +26,10 @@ def chapters_for_guidelines(*, guidelines: list[GuidelinePage]) -> dict[int, lis
     for chapter in queryset.live().order_by("path").only("title", "number", "part", "audience", "url_path", "path"):
         result[by_path[chapter.path[:-steplen]]].append(chapter)
     return result
+
+
+def admin_pages_for(*, user, pages: QuerySet[Page]) -> QuerySet[Page]:
+    """The pages an admin user may see in Wagtail's page chooser: those Wagtail lets them explore
+    (their guideline, its chapters, its ancestors), never another municipality's."""
+    explorable = PagePermissionPolicy().explorable_instances(user)
+    return pages.filter(pk__in=explorable.values("pk"))

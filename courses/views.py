@@ -1,5 +1,9 @@
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views.chooser import BrowseView
+from wagtail.models import Page
 
 from . import selectors
 
@@ -14,3 +18,12 @@ def mypage(request):
         "courses/mypage.html",
         {"courses": courses, "staff": getattr(request.user, "staff_profile", None)},
     )
+
+
+@require_admin_access
+def page_chooser_browse(request, parent_page_id: int):
+    """Wagtail's page chooser below one page (wired over Wagtail's URL in sns_training/urls.py):
+    404 for a page outside the editor's scope, whose title the chooser would otherwise show."""
+    if not selectors.admin_pages_for(user=request.user, pages=Page.objects.filter(pk=parent_page_id)).exists():
+        raise Http404
+    return BrowseView.as_view()(request, parent_page_id=parent_page_id)

@@ -1,6 +1,7 @@
 """allauth adapter: no self sign-up, and one generic message for every failed log-in."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import filter_users_by_email
 from django.utils.translation import gettext_lazy as _
 
 GENERIC_LOGIN_ERROR = _("ログインできませんでした。入力内容をご確認ください。")
@@ -20,9 +21,33 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None and not user.is_active:
+            # allauth would answer the right password of a disabled account with its "account
+            # inactive" page, telling anyone that the account exists; fail like a wrong password.
+            return None
+        return user
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # Count failures per account (docs/decisions/0004), whether it is named by e-mail or by
+        # 自治体 + 職員番号 (its username); otherwise each name would get five attempts of its own.
+        email = credentials.get("email")
+        if email:
+            users = filter_users_by_email(email)
+            if len(users) == 1:
+                credentials = {"username": users[0].username}
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
     def is_open_for_signup(self, request):
         # Staff accounts come from HR's roster, never from self sign-up.
         return False
 
     def format_email_subject(self, subject):
         return f"[{_('SNSガイドライン研修')}] {subject}"
+
+
+def user_display(user) -> str:
+    """How allauth names the user in its messages ("… としてログインしました"), wired as
+    ACCOUNT_USER_DISPLAY: the staff member's name, not the internal "<団体コード>-<職員番号>"."""
+    return user.get_full_name() or user.email or user.username

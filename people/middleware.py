@@ -22,7 +22,9 @@ class IdleSessionTimeoutMiddleware:
             last_seen = request.session.get(_KEY)
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
-                messages.info(request, _("30分以上操作がなかったため、ログアウトしました。もう一度ログインしてください。"))
+                messages.info(
+                    request, _("30分以上操作がなかったため、ログアウトしました。もう一度ログインしてください。")
+                )
             elif last_seen is None or now - last_seen >= _RESOLUTION:
                 request.session[_KEY] = now
         return self.get_response(request)

@@ -28,7 +28,10 @@ def department_create(
     if parent is not None and parent.municipality_id != municipality.pk:
         raise PeopleError(_("上位所属が別の自治体に属しています。"))
     department = Department(municipality=municipality, code=code, name=name, parent=parent)
-    department.full_clean(exclude=["path"])
+    try:
+        department.full_clean(exclude=["path"])
+    except ValidationError as exc:
+        raise PeopleError("；".join(m for msgs in exc.message_dict.values() for m in msgs)) from exc
     department.path = "/"
     department.save()
     prefix = parent.path if parent else "/"
@@ -60,6 +63,9 @@ def staff_create(
     username = login_username(municipality.code, staff_number)
     if User.objects.filter(username=username).exists():
         raise PeopleError(_("職員番号 %(number)s は既に登録されています。") % {"number": staff_number})
+    if email and EmailAddress.objects.filter(email__iexact=email).exists():
+        # One address, one account: otherwise e-mail log-in is ambiguous and the insert fails.
+        raise PeopleError(_("メールアドレス %(email)s は既に登録されています。") % {"email": email.lower()})
     user = User(username=username, email=email.lower(), first_name=name[:150], last_name="")
     if password_hash:
         user.password = password_hash

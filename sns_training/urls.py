@@ -4,11 +4,15 @@ from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 
+from courses import views as course_views
+
 from . import views
 
 urlpatterns = [
     # Wagtail's own log-in form is replaced by allauth's, so its failed-login limits hold there too.
     path("admin/login/", LoginView.as_view(), name="wagtailadmin_login"),
+    # The page chooser shows only the pages an editor may explore (see courses/wagtail_hooks.py).
+    path("admin/choose-page/<int:parent_page_id>/", course_views.page_chooser_browse),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("mypage/", include("courses.urls")),

@@ -126,11 +126,15 @@ LOGIN_REDIRECT_URL = "courses:mypage"
 
 # django-allauth: e-mail, or municipality + 職員番号 (people.forms.StaffLoginForm).
 ACCOUNT_ADAPTER = "people.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "people.adapters.user_display"
 ACCOUNT_FORMS = {"login": "people.forms.StaffLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
+# A signed-in person without admin access whom Wagtail sends to the log-in page sees it (with
+# Wagtail's "no permission" message) instead of being bounced back to the admin in a loop.
+ACCOUNT_AUTHENTICATED_LOGIN_REDIRECTS = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False

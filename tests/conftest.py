@@ -1,0 +1,58 @@
+"""Shared fixtures for the unit and integration tests (tests/e2e has its own conftest)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from courses.services import site_root_ensure
+
+from .factories import PASSWORD, DepartmentFactory, MunicipalityFactory, StaffMemberFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(request):
+    """Rate limits (allauth), cached sessions and Wagtail's site root paths live in the cache;
+    a test must not inherit another test's. Browser tests under tests/e2e are left alone."""
+    if "e2e" in request.node.path.parts:
+        yield
+        return
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """setUpTestData for pytest modules: a module-scoped fixture that requests this builds its
+    data once; each test still runs in its own savepoint, and the whole lot is rolled back when
+    the module ends."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def home(db):
+    return site_root_ensure()
+
+
+@pytest.fixture
+def ashiya(db):
+    return MunicipalityFactory.ashiya()
+
+
+@pytest.fixture
+def sukagawa(db):
+    return MunicipalityFactory.sukagawa()
+
+
+@pytest.fixture
+def employee(ashiya):
+    return StaffMemberFactory(municipality=ashiya, department=DepartmentFactory(municipality=ashiya))

@@ -1,0 +1,147 @@
+"""factory_boy factories for the tests. Departments and staff are built through people.services,
+so every test object has the paths, users and e-mail addresses the real write path gives it."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+import wagtail_factories
+from django.contrib.auth.hashers import make_password
+from factory.django import DjangoModelFactory
+
+from courses.models import ChapterPage, GuidelinePage
+from courses.services import site_root_ensure
+from people import services as people_services
+from people.models import Department, Municipality, StaffMember, User
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class MunicipalityFactory(DjangoModelFactory):
+    class Meta:
+        model = Municipality
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"{900000 + n:06d}")
+    name = factory.Sequence(lambda n: f"テスト市{n}")
+    slug = factory.Sequence(lambda n: f"test-city-{n}")
+
+    @classmethod
+    def ashiya(cls) -> Municipality:
+        return cls(code="282065", name="芦屋市", slug="ashiya")
+
+    @classmethod
+    def sukagawa(cls) -> Municipality:
+        return cls(code="072079", name="須賀川市", slug="sukagawa")
+
+
+class DepartmentFactory(DjangoModelFactory):
+    """Through people.services.department_create, so `path` and `depth` are the real ones."""
+
+    class Meta:
+        model = Department
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    code = factory.Sequence(lambda n: f"D{n:04d}")
+    name = factory.Sequence(lambda n: f"テスト課{n}")
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return people_services.department_create(**kwargs)
+
+
+class StaffMemberFactory(DjangoModelFactory):
+    """Through people.services.staff_create; log in with `PASSWORD`."""
+
+    class Meta:
+        model = StaffMember
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    department = factory.SubFactory(DepartmentFactory, municipality=factory.SelfAttribute("..municipality"))
+    staff_number = factory.Sequence(lambda n: f"{n + 100:06d}")
+    name = factory.Sequence(lambda n: f"職員 {n}号")
+    kana = "ショクイン"
+    email = factory.LazyAttribute(lambda o: f"s{o.staff_number}@{o.municipality.slug}.example.jp")
+    employment_type = StaffMember.EmploymentType.REGULAR
+    role = StaffMember.Role.EMPLOYEE
+    start_date = datetime.date(2020, 4, 1)
+    password = PASSWORD
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return people_services.staff_create(**kwargs)
+
+
+class UserFactory(DjangoModelFactory):
+    """A user with no staff record (a platform admin, say)."""
+
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.jp")
+    password = factory.LazyFunction(lambda: make_password(PASSWORD))
+
+
+def clause(key: str, number: str, body: str, *, heading: str = "", items: list[dict] | None = None) -> dict:
+    """One clause block as raw StreamField data (the shape the import service writes)."""
+    return {
+        "type": "clause",
+        "value": {"key": key, "number": number, "heading": heading, "body": body, "items": items or []},
+    }
+
+
+def clauses_for(chapter_key: str, count: int, *, text: str = "本文") -> list[dict]:
+    return [
+        clause(
+            f"{chapter_key}-{i}", f"({i})", f"{text} {chapter_key}-{i} の文です。", heading=f"見出し{chapter_key}-{i}"
+        )
+        for i in range(1, count + 1)
+    ]
+
+
+class _PublishedPageFactory(wagtail_factories.PageFactory):
+    """Pages as the site has them: added under a parent, then published from a revision."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create_instance(cls, model_class, parent, kwargs):
+        instance = super()._create_instance(model_class, parent, kwargs)
+        instance.save_revision().publish()
+        instance.refresh_from_db()
+        return instance
+
+
+class GuidelinePageFactory(_PublishedPageFactory):
+    class Meta:
+        model = GuidelinePage
+
+    parent = factory.LazyFunction(site_root_ensure)
+    municipality = factory.SubFactory(MunicipalityFactory)
+    title = factory.LazyAttribute(lambda o: f"{o.municipality.name}職員ソーシャルメディアガイドライン")
+    slug = factory.LazyAttribute(lambda o: f"{o.municipality.slug}-guideline")
+    official_title = factory.LazyAttribute(lambda o: o.title)
+    issuer = "総務部 広報課"
+    version_label = "第1版"
+    source = "テスト用の原文"
+
+
+class ChapterPageFactory(_PublishedPageFactory):
+    """A chapter; pass `clause_count` for generated clauses or `body` for explicit ones."""
+
+    class Meta:
+        model = ChapterPage
+
+    class Params:
+        clause_count = 2
+
+    parent = factory.SubFactory(GuidelinePageFactory)
+    key = factory.Sequence(lambda n: str(n + 1))
+    number = factory.LazyAttribute(lambda o: o.key)
+    title = factory.LazyAttribute(lambda o: f"第{o.key}章")
+    slug = factory.LazyAttribute(lambda o: f"chapter-{o.key}")
+    body = factory.LazyAttribute(lambda o: clauses_for(o.key, o.clause_count))

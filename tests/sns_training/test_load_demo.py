@@ -1,0 +1,105 @@
+"""`manage.py load_demo`: both municipalities with every employment type and role, both
+guidelines live, and running it again loads nothing twice."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from wagtail.models import GroupPagePermission, Page, Revision, Workflow, WorkflowPage
+
+from courses.models import ChapterPage, GuidelinePage
+from people.models import Department, Municipality, StaffMember, User
+from tests.helpers import visible_text
+
+pytestmark = pytest.mark.django_db
+
+DEMO_PASSWORD = "demo-pass-2026"
+MODELS = [
+    Municipality,
+    Department,
+    StaffMember,
+    User,
+    EmailAddress,
+    Group,
+    Page,
+    Revision,
+    GroupPagePermission,
+    Workflow,
+    WorkflowPage,
+]
+
+
+@pytest.fixture(scope="module")
+def demo(module_db):
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_first_run_reports_what_it_loaded(demo):
+    assert "芦屋市: 所属 13 件、職員 40 名を読み込みました。" in demo
+    assert "須賀川市: 所属 12 件、職員 40 名を読み込みました。" in demo
+    assert "デモデータの準備ができました。" in demo
+
+
+def test_running_it_again_loads_nothing_twice(demo):
+    before = _counts()
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    assert _counts() == before
+    assert "芦屋市: 既に読み込み済みです。" in out.getvalue()
+    assert before["StaffMember"] == 80 and before["Municipality"] == 2
+
+
+@pytest.mark.parametrize("code", ["282065", "072079"])
+def test_every_employment_type_and_role_is_present(demo, code):
+    staff = StaffMember.objects.filter(municipality__code=code)
+    assert set(staff.values_list("employment_type", flat=True)) == set(StaffMember.EmploymentType.values)
+    assert set(staff.values_list("role", flat=True)) == set(StaffMember.Role.values)
+    assert Department.objects.filter(municipality__code=code, depth=3).exists()
+
+
+def test_both_guidelines_are_live_with_their_chapters(demo):
+    guidelines = GuidelinePage.objects.live()
+    assert {g.municipality.name for g in guidelines} == {"芦屋市", "須賀川市"}
+    for guideline in guidelines:
+        chapters = ChapterPage.objects.child_of(guideline)
+        assert chapters.count() == chapters.live().count() == {"芦屋市": 9, "須賀川市": 5}[guideline.municipality.name]
+        assert WorkflowPage.objects.get(page=guideline).workflow.active
+
+
+def test_editors_and_approvers_are_in_their_municipalitys_groups(demo):
+    assert User.objects.get(email="editor@ashiya.example.jp").groups.get().name == "芦屋市 編集者"
+    assert User.objects.get(email="approver@sukagawa.example.jp").groups.get().name == "須賀川市 承認者"
+
+
+@pytest.mark.parametrize(
+    ("credentials", "greeting"),
+    [
+        ({"login": "employee@ashiya.example.jp"}, "芦屋市職員ソーシャルメディア利用ガイドライン"),
+        ({"municipality": "072079", "login": "004006"}, "市職員のソーシャルメディアの利用に関するガイドライン"),
+    ],
+)
+def test_the_demo_log_ins_of_the_readme_work(client, demo, credentials, greeting):
+    response = client.post("/accounts/login/", {**credentials, "password": DEMO_PASSWORD}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/mypage/"
+    assert greeting in visible_text(response.content.decode())
+
+
+def test_the_platform_admin_can_open_the_admin(client, demo):
+    response = client.post(
+        "/accounts/login/", {"login": "admin@example.jp", "password": DEMO_PASSWORD, "next": "/admin/"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/admin/"
+    assert response.status_code == 200
