@@ -18,11 +18,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 # Front-end test assets from the npm registry (axe-core), kept out of the repository.
-node_modules/axe-core/axe.min.js: package.json
+node_modules/axe-core/axe.min.js: package.json $(wildcard package-lock.json)
 	npm install --no-audit --no-fund --silent
 	touch $@
 
+# Browser tests also need Debian's Chromium and Japanese fonts (.ci/run installs them).
+E2E_CHROMIUM ?= /usr/bin/chromium
 e2e-deps: node_modules/axe-core/axe.min.js
+	@test -x $(E2E_CHROMIUM) || echo "warning: no $(E2E_CHROMIUM); the browser tests will fail: apt-get install -y chromium fonts-noto-cjk" >&2
 
 run: $(STAMP)
 	DJANGO_SETTINGS_MODULE=sns_training.settings.dev $(PY) manage.py migrate --noinput

@@ -1,0 +1,93 @@
+"""Steps and measurements the browser tests share: log in, run axe-core, measure overflow and fonts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Account:
+    """One employee as the log-in form sees them, with their guideline as the fixture has it."""
+
+    code: str
+    municipality: str
+    staff_number: str
+    email: str
+    name: str
+    department: str
+    password: str
+    guideline: dict
+
+    @property
+    def guideline_url(self) -> str:
+        return f"/{self.guideline['slug']}/"
+
+    def chapter(self, key: str) -> dict:
+        return next(c for c in self.guideline["chapters"] if c["key"] == key)
+
+    def chapter_url(self, key: str) -> str:
+        return f"{self.guideline_url}chapter-{key}/"
+
+
+def log_in(page, account: Account, *, by: str = "email") -> None:
+    """Fill in and submit the real log-in form; land on my page."""
+    page.goto("/accounts/login/")
+    if by == "email":
+        page.get_by_label("メールアドレスまたは職員番号").fill(account.email)
+    else:
+        page.get_by_label("自治体（職員番号でログインする場合）").select_option(account.code)
+        page.get_by_label("メールアドレスまたは職員番号").fill(account.staff_number)
+    page.get_by_label("パスワード").fill(account.password)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url("**/mypage/")
+
+
+# WCAG 2.2 A/AA (which includes target-size, off by default in axe) and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page, axe_path: Path) -> list[dict]:
+    """Run axe-core on the current page; each violation as {id, impact, help, targets}."""
+    page.add_script_tag(path=str(axe_path))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [" ".join(map(str, n["target"])) for n in v["nodes"]],
+        }
+        for v in result["violations"]
+    ]
+
+
+def horizontal_overflow(page) -> dict:
+    """How far the document is wider than the viewport, and the widest offenders."""
+    return page.evaluate(
+        """() => {
+          const vw = document.documentElement.clientWidth;
+          const wide = [...document.querySelectorAll('body *')]
+            .filter((el) => el.getBoundingClientRect().right > vw + 1)
+            .slice(0, 5)
+            .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+          return {scrollWidth: document.documentElement.scrollWidth, viewport: vw, wide};
+        }"""
+    )
+
+
+def rendered_fonts(page, selector: str) -> list[str]:
+    """The platform fonts Chromium actually drew the element's text with (CDP)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        return [f["familyName"] for f in fonts if f["glyphCount"]]
+    finally:
+        cdp.detach()
