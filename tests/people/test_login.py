@@ -51,7 +51,7 @@ def _errors(response) -> list[str]:
     """The error texts the log-in page shows (the non-field block and any field errors)."""
     markup = response.content.decode()
     blocks = re.findall(r'<div class="form-errors"[^>]*>(.*?)</div>', markup, re.S)
-    fields = re.findall(r'<p class="field__error"[^>]*>(.*?)</p>', markup, re.S)
+    fields = re.findall(r'<div class="field__error"[^>]*>(.*?)</div>', markup, re.S)
     return [visible_text(b).strip() for b in blocks + fields]
 
 
@@ -94,6 +94,11 @@ class TestLogIn:
         assert response.status_code == 200
         assert "職員番号でログインする場合は、自治体を選んでください。" in _errors(response)
         assert not _logged_in(client)
+        # Screen readers hear the error with the field: the select points at the message.
+        markup = response.content.decode()
+        assert re.search(r'<select[^>]*aria-describedby="id_municipality_error"', markup)
+        assert re.search(r'<select[^>]*aria-invalid="true"', markup)
+        assert 'id="id_municipality_error"' in markup
 
     def test_staff_number_with_the_wrong_municipality_fails(self, client, no_mail, sukagawa):
         response = _post_login(client, municipality="072079", login="000654", password=PASSWORD)
