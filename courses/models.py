@@ -21,6 +21,7 @@ from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.url_routing import RouteResult
 
+from . import tree_cache
 from .blocks import ClauseStreamBlock
 
 
@@ -46,23 +47,43 @@ class HomePage(Page):
         model = {1: GuidelinePage, 2: ChapterPage}.get(len(path_components))
         if model is None:
             raise Http404
-        page = model.objects.filter(url_path=url_path, live=True).first()
+        page = tree_cache.cached(
+            f"live-page:{url_path}",
+            lambda: model.objects.filter(url_path=url_path, live=True).first(),
+            memo=request,
+        )
         if page is None:
             raise Http404
+        # The page is served in this request: it reads the tree at the same version.
+        page._courses_tree_version = getattr(request, "_courses_tree_version", None)
         return RouteResult(page)
+
+
+ALL_MUNICIPALITIES = object()
+
+
+def readable_municipality(user):
+    """Whose guidelines a person may read: their own municipality's id, ALL_MUNICIPALITIES for a
+    platform admin, None for anyone else. The one rule behind visible_to and is_visible_to."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return ALL_MUNICIPALITIES
+    staff = getattr(user, "staff_profile", None)
+    if staff is None or not staff.is_active:
+        return None
+    return staff.municipality_id
 
 
 class GuidelinePageQuerySet(PageQuerySet):
     def visible_to(self, user):
         """Guidelines a viewer may read: their own municipality's (every one for superusers)."""
-        if not user.is_authenticated:
+        municipality = readable_municipality(user)
+        if municipality is None:
             return self.none()
-        if user.is_superuser:
+        if municipality is ALL_MUNICIPALITIES:
             return self
-        staff = getattr(user, "staff_profile", None)
-        if staff is None or not staff.is_active:
-            return self.none()
-        return self.filter(municipality_id=staff.municipality_id)
+        return self.filter(municipality_id=municipality)
 
 
 GuidelinePageManager = PageManager.from_queryset(GuidelinePageQuerySet)
@@ -81,9 +102,23 @@ class LoginRequiredPageMixin:
         return super().serve(request, *args, **kwargs)
 
     def get_view_restrictions(self):
-        # Same result as Wagtail's, in one query instead of two (chapter pages are hot).
+        # Same result as Wagtail's, without a query where no restriction sits above the page
+        # (the restricted paths are cached with the tree), and in one query where one does.
         ancestor_paths = [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
+        restricted = tree_cache.cached(
+            "restricted-paths",
+            lambda: frozenset(PageViewRestriction.objects.values_list("page__path", flat=True)),
+            memo=self,
+        )
+        if restricted.isdisjoint(ancestor_paths):
+            return PageViewRestriction.objects.none()
         return PageViewRestriction.objects.filter(page__path__in=ancestor_paths)
+
+    def is_visible_to(self, user) -> bool:
+        municipality = readable_municipality(user)
+        return municipality is ALL_MUNICIPALITIES or (
+            municipality is not None and municipality == self.guideline_municipality_id()
+        )
 
     def serve_preview(self, request, mode_name):
         if not self.is_visible_to(request.user):
@@ -137,15 +172,15 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
         verbose_name = _("ガイドライン（講座）")
         verbose_name_plural = _("ガイドライン（講座）")
 
-    def is_visible_to(self, user) -> bool:
-        return GuidelinePage.objects.visible_to(user).filter(pk=self.pk).exists()
+    def guideline_municipality_id(self):
+        return self.municipality_id
 
     def chapters(self):
         return ChapterPage.objects.child_of(self).live().order_by("path")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["chapters"] = list(self.chapters())
+        context["chapters"] = live_chapters_of(self.path, memo=self)
         return context
 
 
@@ -208,15 +243,11 @@ class ChapterPage(LoginRequiredPageMixin, Page):
 
     @cached_property
     def guideline(self) -> GuidelinePage:
-        return GuidelinePage.objects.get(path=self.path[: -self.steplen])
+        path = self.path[: -self.steplen]
+        return tree_cache.cached(f"guideline:{path}", lambda: GuidelinePage.objects.get(path=path), memo=self)
 
-    def is_visible_to(self, user) -> bool:
-        if not user.is_authenticated:
-            return False
-        if user.is_superuser:
-            return True
-        staff = getattr(user, "staff_profile", None)
-        return bool(staff and staff.is_active and self.guideline.municipality_id == staff.municipality_id)
+    def guideline_municipality_id(self):
+        return self.guideline.municipality_id
 
     def clauses(self):
         """Every clause and sub-clause of this chapter as (key, number, heading, body) dicts."""
@@ -237,9 +268,7 @@ class ChapterPage(LoginRequiredPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        siblings = list(
-            ChapterPage.objects.sibling_of(self).live().order_by("path").only("title", "number", "url_path", "path")
-        )
+        siblings = live_chapters_of(self.path[: -self.steplen], memo=self)
         # A chapter previewed before it is first saved is not among its siblings yet.
         before = [page for page in siblings if page.path < self.path]
         after = [page for page in siblings if page.path > self.path]
@@ -247,3 +276,17 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         context["previous_chapter"] = before[-1] if before else None
         context["next_chapter"] = after[0] if after else None
         return context
+
+
+def live_chapters_of(guideline_path: str, *, memo=None) -> list[ChapterPage]:
+    """The live chapters below a guideline, in order (cached with the tree)."""
+    return tree_cache.cached(
+        f"chapters:{guideline_path}",
+        lambda: list(
+            ChapterPage.objects.filter(path__startswith=guideline_path, depth=len(guideline_path) // Page.steplen + 1)
+            .live()
+            .order_by("path")
+            .only("title", "number", "part", "audience", "url_path", "path", "depth")
+        ),
+        memo=memo,
+    )

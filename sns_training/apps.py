@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SnsTrainingConfig(AppConfig):
     name = "sns_training"
     verbose_name = "SNS training site"
+
+    def ready(self):
+        from . import checks  # noqa: F401

@@ -90,7 +90,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # django-redis keeps one client per process; Django's own backend builds one per call.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sns",
         }
@@ -102,6 +103,10 @@ else:
             "LOCATION": "sns-training",
         }
     }
+
+# The published page tree is cached for the reading path (courses.tree_cache). Only where every
+# process shares the cache can one editor's publish reach them all at once.
+COURSES_TREE_CACHE = True
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = ["people.backends.StaffAuthenticationBackend"]

@@ -11,6 +11,8 @@ for _name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"):
         raise ImproperlyConfigured(f"{_name} must be set in production.")
 
 DEBUG = False
+# Without Redis each worker has its own cache: a published change would not reach the others.
+COURSES_TREE_CACHE = bool(REDIS_URL)  # noqa: F405
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

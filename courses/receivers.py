@@ -1,0 +1,31 @@
+"""Signal receivers of the courses app (connected in CoursesConfig.ready)."""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.signals import page_unpublished, post_page_move
+
+from . import tree_cache
+
+_TREE_MODELS = (Page, PageViewRestriction, Site)
+
+
+def _tree_changed():
+    # Now, so the next read in this transaction sees the change, and again after commit, so a
+    # reader that cached the old rows while the transaction was open cannot keep them.
+    tree_cache.invalidate()
+    transaction.on_commit(tree_cache.invalidate)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def page_tree_saved_or_deleted(sender, instance, **kwargs):
+    if isinstance(instance, _TREE_MODELS):
+        _tree_changed()
+
+
+@receiver(post_page_move)
+@receiver(page_unpublished)
+def page_moved_or_unpublished(sender, **kwargs):
+    _tree_changed()

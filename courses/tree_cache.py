@@ -1,0 +1,55 @@
+"""Read-through cache of the published page tree for the pages staff read.
+
+Every chapter page needs the site, the chapter, its guideline, its sibling chapters and the
+view restrictions above it. They change only when an editor publishes, moves or deletes a page,
+or changes a site or a privacy setting, so they are cached under a version key that any such
+change replaces (courses.receivers). A cached entry is the model instance itself (pickled).
+Wired from courses.views.serve (site), HomePage.route (chapter), ChapterPage.guideline /
+get_context (guideline and siblings) and LoginRequiredPageMixin.get_view_restrictions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+VERSION_KEY = "courses:tree:version"
+# A backstop only: every change that matters replaces the version at once.
+TIMEOUT = 600
+_MISSING = object()
+
+
+def _version(memo=None) -> str:
+    """The current tree version. `memo` (the request, or a page served in it) keeps the version
+    read once, so one request reads it from the cache once and sees one consistent tree."""
+    version = getattr(memo, "_courses_tree_version", None)
+    if version is None:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = uuid.uuid4().hex
+            if not cache.add(VERSION_KEY, version, None):
+                version = cache.get(VERSION_KEY, version)
+        if memo is not None:
+            memo._courses_tree_version = version
+    return version
+
+
+def cached(name: str, build: Callable[[], Any], *, memo=None) -> Any:
+    """The value cached as `name` for the current tree version, built (and cached) on a miss."""
+    if not settings.COURSES_TREE_CACHE:
+        return build()
+    key = f"courses:tree:{_version(memo)}:{name}"
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = build()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def invalidate() -> None:
+    """Forget every cached entry (they stay in the cache under the old version until they expire)."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
