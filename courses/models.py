@@ -47,6 +47,17 @@ class HomePage(Page):
         model = {1: GuidelinePage, 2: ChapterPage}.get(len(path_components))
         if model is None:
             raise Http404
+        # Everything a chapter page needs from the tree, in one round trip to the cache.
+        guideline_url_path = self.url_path + path_components[0] + "/"
+        tree_cache.prefetch(
+            [
+                f"live-page:{url_path}",
+                "restricted-paths",
+                f"guideline:{guideline_url_path}",
+                f"chapters:{guideline_url_path}",
+            ],
+            memo=request,
+        )
         page = tree_cache.cached(
             f"live-page:{url_path}",
             lambda: model.objects.filter(url_path=url_path, live=True).first(),
@@ -54,8 +65,8 @@ class HomePage(Page):
         )
         if page is None:
             raise Http404
-        # The page is served in this request: it reads the tree at the same version.
-        page._courses_tree_version = getattr(request, "_courses_tree_version", None)
+        # The page is served in this request: it reads the tree as the request does.
+        tree_cache.share(request, page)
         return RouteResult(page)
 
 
@@ -180,7 +191,7 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["chapters"] = live_chapters_of(self.path, memo=self)
+        context["chapters"] = live_chapters_of(self, memo=self)
         return context
 
 
@@ -244,7 +255,9 @@ class ChapterPage(LoginRequiredPageMixin, Page):
     @cached_property
     def guideline(self) -> GuidelinePage:
         path = self.path[: -self.steplen]
-        return tree_cache.cached(f"guideline:{path}", lambda: GuidelinePage.objects.get(path=path), memo=self)
+        return tree_cache.cached(
+            f"guideline:{_parent_url_path(self.url_path)}", lambda: GuidelinePage.objects.get(path=path), memo=self
+        )
 
     def guideline_municipality_id(self):
         return self.guideline.municipality_id
@@ -268,7 +281,7 @@ class ChapterPage(LoginRequiredPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        siblings = live_chapters_of(self.path[: -self.steplen], memo=self)
+        siblings = live_chapters_of(self.guideline, memo=self)
         # A chapter previewed before it is first saved is not among its siblings yet.
         before = [page for page in siblings if page.path < self.path]
         after = [page for page in siblings if page.path > self.path]
@@ -278,10 +291,15 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         return context
 
 
-def live_chapters_of(guideline_path: str, *, memo=None) -> list[ChapterPage]:
+def _parent_url_path(url_path: str) -> str:
+    return url_path[: url_path.rstrip("/").rindex("/") + 1]
+
+
+def live_chapters_of(guideline: GuidelinePage, *, memo=None) -> list[ChapterPage]:
     """The live chapters below a guideline, in order (cached with the tree)."""
+    guideline_path = guideline.path
     return tree_cache.cached(
-        f"chapters:{guideline_path}",
+        f"chapters:{guideline.url_path}",
         lambda: list(
             ChapterPage.objects.filter(path__startswith=guideline_path, depth=len(guideline_path) // Page.steplen + 1)
             .live()

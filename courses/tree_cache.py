@@ -38,15 +38,46 @@ def _version(memo=None) -> str:
     return version
 
 
+def _entries(memo) -> dict | None:
+    """Entries already read in this request, kept on the memo object."""
+    if memo is None:
+        return None
+    entries = getattr(memo, "_courses_tree_entries", None)
+    if entries is None:
+        entries = memo._courses_tree_entries = {}
+    return entries
+
+
+def prefetch(names: list[str], *, memo) -> None:
+    """Read several entries in one round trip; `cached` then finds them on the memo."""
+    if not settings.COURSES_TREE_CACHE:
+        return
+    version = _version(memo)
+    keys = {f"courses:tree:{version}:{name}": name for name in names}
+    found = cache.get_many(list(keys))
+    _entries(memo).update({keys[key]: value for key, value in found.items()})
+
+
+def share(source, target) -> None:
+    """Let `target` (a page served in the request `source`) read the tree as the request does."""
+    target._courses_tree_version = getattr(source, "_courses_tree_version", None)
+    target._courses_tree_entries = _entries(source)
+
+
 def cached(name: str, build: Callable[[], Any], *, memo=None) -> Any:
     """The value cached as `name` for the current tree version, built (and cached) on a miss."""
     if not settings.COURSES_TREE_CACHE:
         return build()
+    entries = _entries(memo)
+    if entries is not None and name in entries:
+        return entries[name]
     key = f"courses:tree:{_version(memo)}:{name}"
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = build()
         cache.set(key, value, TIMEOUT)
+    if entries is not None:
+        entries[name] = value
     return value
 
 

@@ -1,0 +1,90 @@
+"""How busy the machine is: the benchmark shares 2 cores with whatever else runs, so it says how much
+CPU other processes took while it measured."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_times() -> tuple[int, int]:
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return idle, sum(fields)
+
+
+def idle_percent(seconds: float = 1.0) -> float:
+    """Share of all cores left idle over the next `seconds`."""
+    idle_before, total_before = _cpu_times()
+    time.sleep(seconds)
+    idle_after, total_after = _cpu_times()
+    total = total_after - total_before
+    return 100.0 * (idle_after - idle_before) / total if total else 100.0
+
+
+def describe() -> str:
+    load1, load5, _ = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {load1:.2f} (1 min) {load5:.2f} (5 min)"
+
+
+def _process_ticks(is_ours: Callable[[int, str], bool]) -> dict[int, int]:
+    """utime + stime of the processes that belong to the measurement."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if is_ours(pid, cmdline):
+            fields = stat.rsplit(")", 1)[1].split()
+            ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+class CpuMeter:
+    """CPU used by other processes while a measurement runs, in cores (1.0 = one core busy).
+
+    Ours: the server's processes, PostgreSQL backends of the bench database, Redis, this process
+    and the children it waits for (wrk). Everything else that kept a core busy is "other".
+    """
+
+    def __init__(self, server_pids: Callable[[], list[int]], database: str):
+        self.server_pids = server_pids
+        self.database = database
+
+    def _is_ours(self, pid: int, cmdline: str) -> bool:
+        return (
+            pid in self._pids
+            or pid == os.getpid()
+            or f" {self.database} " in cmdline
+            or cmdline.startswith("redis-server")
+        )
+
+    def __enter__(self):
+        self._pids = set(self.server_pids())
+        self._started = time.monotonic()
+        self._idle, self._total = _cpu_times()
+        self._ticks = _process_ticks(self._is_ours)
+        self._children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return self
+
+    def __exit__(self, *exc):
+        idle, total = _cpu_times()
+        ticks = _process_ticks(self._is_ours)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        elapsed = time.monotonic() - self._started
+        busy = ((total - self._total) - (idle - self._idle)) / TICK
+        ours = sum(t - self._ticks.get(pid, 0) for pid, t in ticks.items()) / TICK
+        ours += (children.ru_utime + children.ru_stime) - (self._children.ru_utime + self._children.ru_stime)
+        self.other_cores = max(0.0, busy - ours) / elapsed if elapsed else 0.0
+        return False
