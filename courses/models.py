@@ -186,9 +186,6 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
     def guideline_municipality_id(self):
         return self.municipality_id
 
-    def chapters(self):
-        return ChapterPage.objects.child_of(self).live().order_by("path")
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["chapters"] = live_chapters_of(self, memo=self)

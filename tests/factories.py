@@ -145,3 +145,19 @@ class ChapterPageFactory(_PublishedPageFactory):
     title = factory.LazyAttribute(lambda o: f"第{o.key}章")
     slug = factory.LazyAttribute(lambda o: f"chapter-{o.key}")
     body = factory.LazyAttribute(lambda o: clauses_for(o.key, o.clause_count))
+
+
+def department_tree(ashiya, sukagawa) -> dict:
+    """The small tree the scoping tests share. 芦屋市: 企画部 › 広報課 › 広報係 and
+    総務部 › 人事課; 須賀川市: 総務部."""
+    kikaku = DepartmentFactory(municipality=ashiya, code="1000", name="企画部")
+    koho = DepartmentFactory(municipality=ashiya, code="1100", name="広報課", parent=kikaku)
+    somu = DepartmentFactory(municipality=ashiya, code="2000", name="総務部")
+    return {
+        "kikaku": kikaku,
+        "koho": koho,
+        "koho_kakari": DepartmentFactory(municipality=ashiya, code="1110", name="広報係", parent=koho),
+        "somu": somu,
+        "jinji": DepartmentFactory(municipality=ashiya, code="2100", name="人事課", parent=somu),
+        "s_somu": DepartmentFactory(municipality=sukagawa, code="2000", name="総務部"),
+    }

@@ -14,11 +14,11 @@ from courses.services import EDITOR_GROUP, editorial_setup
 from people.models import StaffMember, User
 from tests.factories import (
     ChapterPageFactory,
-    DepartmentFactory,
     GuidelinePageFactory,
     MunicipalityFactory,
     StaffMemberFactory,
     clause,
+    department_tree,
 )
 from tests.helpers import response_text
 
@@ -33,12 +33,9 @@ OTHER_DEPARTMENT_SECRETS = ["芦屋 総務", "A-10006"]
 @pytest.fixture(scope="module")
 def world(module_db):
     ashiya, sukagawa = MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa()
-    kikaku = DepartmentFactory(municipality=ashiya, code="1000", name="企画部")
-    koho = DepartmentFactory(municipality=ashiya, code="1100", name="広報課", parent=kikaku)
-    koho_kakari = DepartmentFactory(municipality=ashiya, code="1110", name="広報係", parent=koho)
-    somu = DepartmentFactory(municipality=ashiya, code="2000", name="総務部")
-    jinji = DepartmentFactory(municipality=ashiya, code="2100", name="人事課", parent=somu)
-    s_somu = DepartmentFactory(municipality=sukagawa, code="2000", name="総務部")
+    tree = department_tree(ashiya, sukagawa)
+    kikaku, koho, koho_kakari = tree["kikaku"], tree["koho"], tree["koho_kakari"]
+    somu, jinji, s_somu = tree["somu"], tree["jinji"], tree["s_somu"]
 
     def staff(number, name, department, role=Role.EMPLOYEE, municipality=ashiya):
         return StaffMemberFactory(

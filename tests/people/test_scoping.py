@@ -10,7 +10,7 @@ from django.http import Http404
 
 from people import selectors
 from people.models import Department, StaffMember, User
-from tests.factories import DepartmentFactory, MunicipalityFactory, StaffMemberFactory, UserFactory
+from tests.factories import MunicipalityFactory, StaffMemberFactory, UserFactory, department_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,9 @@ Role = StaffMember.Role
 def org(module_db):
     """芦屋市: 企画部 › 広報課 › 広報係 and 総務部 › 人事課; 須賀川市: 総務部."""
     ashiya, sukagawa = MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa()
-    kikaku = DepartmentFactory(municipality=ashiya, code="1000", name="企画部")
-    koho = DepartmentFactory(municipality=ashiya, code="1100", name="広報課", parent=kikaku)
-    koho_kakari = DepartmentFactory(municipality=ashiya, code="1110", name="広報係", parent=koho)
-    somu = DepartmentFactory(municipality=ashiya, code="2000", name="総務部")
-    jinji = DepartmentFactory(municipality=ashiya, code="2100", name="人事課", parent=somu)
-    s_somu = DepartmentFactory(municipality=sukagawa, code="2000", name="総務部")
+    tree = department_tree(ashiya, sukagawa)
+    kikaku, koho, koho_kakari = tree["kikaku"], tree["koho"], tree["koho_kakari"]
+    somu, jinji, s_somu = tree["somu"], tree["jinji"], tree["s_somu"]
 
     def staff(key, department, role=Role.EMPLOYEE, municipality=ashiya):
         return StaffMemberFactory(municipality=municipality, department=department, role=role, name=key)
