@@ -65,6 +65,7 @@ class Gunicorn:
         )
         log.close()
         deadline = time.monotonic() + timeout
+        last_error = None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
@@ -72,10 +73,10 @@ class Gunicorn:
                 with urllib.request.urlopen(f"{self.base_url}/healthz/", timeout=2) as response:
                     if response.status == 200 and len(self.worker_pids()) >= self.workers:
                         return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                last_error = exc  # not listening yet
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s; see {self.log_path}")
+        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s ({last_error}); see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
         """Children of the master, read from /proc."""

@@ -66,6 +66,7 @@ def test_sukagawa_employee_logs_in_by_staff_number_and_reads_a_chapter(page, acc
     log_in(page, accounts["sukagawa"], by="staff_number")
 
     _read_chapter_three(page, accounts["sukagawa"], other=accounts["ashiya"])
+    expect(page).to_have_url(re.compile(re.escape(accounts["sukagawa"].chapter_url("4")) + "$"))
 
 
 def test_other_citys_chapter_is_not_found(page, accounts):

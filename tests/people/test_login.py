@@ -24,17 +24,6 @@ LOCKED_ERROR = "ログインの失敗が続いたため、このアカウント�
 
 
 @pytest.fixture
-def hanako(ashiya):
-    return StaffMemberFactory(
-        municipality=ashiya,
-        department=DepartmentFactory(municipality=ashiya),
-        staff_number="000321",
-        name="芦田 花子",
-        email="hanako@ashiya.example.jp",
-    )
-
-
-@pytest.fixture
 def no_mail(ashiya):
     """会計年度任用職員 without a mailbox: logs in with 自治体 + 職員番号."""
     return StaffMemberFactory(

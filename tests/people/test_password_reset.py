@@ -7,20 +7,9 @@ import re
 import pytest
 from django.core import mail
 
-from tests.factories import PASSWORD, DepartmentFactory, StaffMemberFactory
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hanako(ashiya):
-    return StaffMemberFactory(
-        municipality=ashiya,
-        department=DepartmentFactory(municipality=ashiya),
-        staff_number="000321",
-        name="芦田 花子",
-        email="hanako@ashiya.example.jp",
-    )
 
 
 def _reset_link(message) -> str:
