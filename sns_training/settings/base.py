@@ -157,6 +157,8 @@ ACCOUNT_RATE_LIMITS = {
 WAGTAIL_SITE_NAME = "SNSガイドライン研修"
 WAGTAILADMIN_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Password resets go through allauth only (its rate limits, its Japanese mail).
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ALLOW_UNICODE_SLUGS = False

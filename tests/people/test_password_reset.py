@@ -51,3 +51,9 @@ def test_unknown_address_sends_nothing_and_says_the_same(client, hanako):
 
     assert known.redirect_chain[-1][0] == unknown.redirect_chain[-1][0]
     assert [m.to for m in mail.outbox] == [["hanako@ashiya.example.jp"]]
+
+
+def test_wagtails_own_reset_form_is_closed(client, hanako):
+    response = client.post("/admin/password_reset/", {"email": "hanako@ashiya.example.jp"})
+    assert response.status_code == 404
+    assert mail.outbox == []
