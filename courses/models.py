@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
@@ -153,6 +154,12 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
     document_heading = models.CharField(_("本文の表題"), max_length=200, blank=True)
     preamble = models.TextField(_("前文"), blank=True)
     closing = models.CharField(_("結び"), max_length=50, blank=True)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("合格基準（%）"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("章ごとに、条項のこの割合以上を習得すると合格です。"),
+    )
 
     objects = GuidelinePageManager()
 
@@ -177,6 +184,7 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
         FieldPanel("document_heading"),
         FieldPanel("preamble"),
         FieldPanel("closing"),
+        FieldPanel("pass_mark"),
     ]
 
     class Meta:
@@ -258,6 +266,10 @@ class ChapterPage(LoginRequiredPageMixin, Page):
 
     def guideline_municipality_id(self):
         return self.guideline.municipality_id
+
+    def clause_keys(self) -> list[str]:
+        """The keys of the chapter's numbered clauses (not their lettered sub-items): what quizzes draw on."""
+        return [block.value["key"] for block in self.body]
 
     def clauses(self):
         """Every clause and sub-clause of this chapter as (key, number, heading, body) dicts."""

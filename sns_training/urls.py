@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("mypage/", include("courses.urls")),
     path("staff/", include("people.urls")),
+    path("quiz/", include("quizzes.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", views.healthz, name="healthz"),
 ]

@@ -15,6 +15,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(","
 INSTALLED_APPS = [
     "people",
     "courses",
+    "quizzes",
     "sns_training",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

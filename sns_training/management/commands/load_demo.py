@@ -29,6 +29,7 @@ class Command(BaseCommand):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
         with transaction.atomic():
             call_command("import_guidelines", stdout=self.stdout)
+            call_command("import_questions", stdout=self.stdout)
             for m in data["municipalities"]:
                 self._municipality(m, data["password"])
             for su in data["superusers"]:

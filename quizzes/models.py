@@ -1,0 +1,167 @@
+"""Scenario questions on clauses, quiz attempts and each person's state per clause.
+
+Questions are relational (revisioned, draft/live) so they can be drawn, rotated and analysed
+in SQL; they cite clauses by the stable key of courses.blocks.ClauseBlock.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, WorkflowMixin
+
+
+class ScenarioQuestionQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(live=True)
+
+    def for_clauses(self, guideline, clause_keys):
+        return self.filter(guideline=guideline, clause_key__in=clause_keys)
+
+
+class ScenarioQuestion(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("正しいものを1つ選ぶ")
+        MULTIPLE = "multiple", _("当てはまるものをすべて選ぶ")
+
+    guideline = models.ForeignKey(
+        "courses.GuidelinePage", on_delete=models.PROTECT, related_name="questions", verbose_name=_("ガイドライン")
+    )
+    external_id = models.CharField(_("設問ID"), max_length=80, unique=True)
+    clause_key = models.CharField(_("条項キー"), max_length=30, db_index=True)
+    also_cites = models.CharField(_("あわせて参照する条項キー"), max_length=30, blank=True)
+    kind = models.CharField(_("回答の形式"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    situation = models.TextField(_("場面"))
+    prompt = models.CharField(_("問い"), max_length=300)
+    explanation = models.TextField(_("解説"))
+
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="scenarioquestion")
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="scenarioquestion",
+        for_concrete_model=False,
+    )
+
+    objects = ScenarioQuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["guideline", "clause_key", "external_id"]
+        verbose_name = _("設問")
+        verbose_name_plural = _("設問")
+        indexes = [models.Index(fields=["guideline", "clause_key", "live"])]
+
+    def __str__(self):
+        return f"{self.clause_key}: {self.prompt[:40]}"
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    @property
+    def version(self) -> int | None:
+        """The revision staff answered: the live revision's id."""
+        return self.live_revision_id
+
+
+class Choice(Orderable):
+    question = ParentalKey(ScenarioQuestion, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(_("選択肢"), max_length=300)
+    is_correct = models.BooleanField(_("正解"), default=False)
+    feedback = models.TextField(_("この選択肢へのフィードバック"))
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("選択肢")
+        verbose_name_plural = _("選択肢")
+
+    def __str__(self):
+        return self.text
+
+
+class QuizAttemptQuerySet(models.QuerySet):
+    def of_user(self, user):
+        """Only the viewer's own attempts; every attempt view goes through this."""
+        staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
+        if staff is None:
+            return self.none()
+        return self.filter(staff=staff)
+
+
+class QuizAttempt(models.Model):
+    """One sitting of a chapter's quiz. Open until submitted; graded exactly once."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("回答中")
+        GRADED = "graded", _("採点済み")
+
+    staff = models.ForeignKey("people.StaffMember", on_delete=models.PROTECT, related_name="quiz_attempts")
+    guideline = models.ForeignKey("courses.GuidelinePage", on_delete=models.PROTECT, related_name="+")
+    chapter = models.ForeignKey("courses.ChapterPage", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    started_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    correct_count = models.PositiveSmallIntegerField(default=0)
+    question_count = models.PositiveSmallIntegerField(default=0)
+
+    objects = QuizAttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("受験")
+        verbose_name_plural = _("受験")
+        indexes = [models.Index(fields=["staff", "chapter", "state"])]
+
+    def __str__(self):
+        return f"{self.staff_id} / {self.chapter_id} / {self.get_state_display()}"
+
+    @property
+    def score_percent(self) -> int:
+        return round(100 * self.correct_count / self.question_count) if self.question_count else 0
+
+
+class AttemptItem(models.Model):
+    """A question as drawn for an attempt: its version, the order its choices were shown in,
+    and, once graded, the answer given."""
+
+    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(ScenarioQuestion, on_delete=models.PROTECT, related_name="+")
+    question_version = models.PositiveBigIntegerField(null=True)
+    clause_key = models.CharField(max_length=30)
+    choice_order = models.JSONField(default=list)
+    selected = models.JSONField(default=list)
+    is_correct = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [models.UniqueConstraint(fields=["attempt", "position"], name="attempt_item_position_unique")]
+
+    def __str__(self):
+        return f"{self.attempt_id} #{self.position} ({self.clause_key})"
+
+
+class ClauseProgress(models.Model):
+    """Where a person stands on one clause: missed or mastered (no row: not yet answered)."""
+
+    class State(models.TextChoices):
+        MISSED = "missed", _("誤答あり")
+        MASTERED = "mastered", _("習得")
+
+    staff = models.ForeignKey("people.StaffMember", on_delete=models.CASCADE, related_name="clause_progress")
+    guideline = models.ForeignKey("courses.GuidelinePage", on_delete=models.CASCADE, related_name="+")
+    clause_key = models.CharField(max_length=30)
+    state = models.CharField(max_length=10, choices=State.choices)
+    first_attempt_missed = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "guideline", "clause_key"], name="clause_progress_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.staff_id} {self.clause_key}: {self.get_state_display()}"

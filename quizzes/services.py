@@ -1,0 +1,197 @@
+"""Writes for quizzes: drawing an attempt, grading it exactly once, importing questions."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from courses.models import ChapterPage, GuidelinePage
+
+from .models import AttemptItem, ClauseProgress, QuizAttempt, ScenarioQuestion
+
+_random = random.SystemRandom()
+
+
+class QuizError(Exception):
+    """A quiz action was refused; the message is shown to the person as is. Nothing was written."""
+
+
+class AttemptAlreadyGraded(QuizError):
+    """The attempt was graded before (a repeated or concurrent submit): show its result."""
+
+    def __init__(self, attempt):
+        self.attempt = attempt
+        super().__init__(_("この回答は既に採点済みです。最初に送信した結果を表示しています。"))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a person sent for an attempt: the items the page showed and the choices per item."""
+
+    item_ids: tuple[int, ...]
+    answers: dict[int, tuple[int, ...]]
+
+
+def _mastered_keys(staff, guideline) -> set[str]:
+    return set(
+        ClauseProgress.objects.filter(
+            staff=staff, guideline=guideline, state=ClauseProgress.State.MASTERED
+        ).values_list("clause_key", flat=True)
+    )
+
+
+def _current_open_attempt(staff, chapter) -> QuizAttempt | None:
+    """An open attempt whose questions are all still the live versions drawn, to continue."""
+    attempt = (
+        QuizAttempt.objects.filter(staff=staff, chapter=chapter, state=QuizAttempt.State.OPEN)
+        .order_by("-started_at")
+        .first()
+    )
+    if attempt is None:
+        return None
+    items = list(attempt.items.select_related("question"))
+    if items and all(i.question.live and i.question.live_revision_id == i.question_version for i in items):
+        return attempt
+    return None
+
+
+@transaction.atomic
+def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
+    """Draw one live question per clause of the chapter not yet mastered (questions not seen
+    before where there is a choice), with the choices in a fresh random order."""
+    guideline = chapter.guideline
+    if not staff.is_active or guideline.municipality_id != staff.municipality_id:
+        raise QuizError(_("この章の設問には回答できません。"))
+    open_attempt = _current_open_attempt(staff, chapter)
+    if open_attempt is not None:
+        return open_attempt
+    mastered = _mastered_keys(staff, guideline)
+    keys = [key for key in chapter.clause_keys() if key not in mastered]
+    if not keys:
+        raise QuizError(_("この章の条項はすべて習得済みです。"))
+    by_key: dict[str, list[ScenarioQuestion]] = defaultdict(list)
+    for question in ScenarioQuestion.objects.live().for_clauses(guideline, keys).prefetch_related("choices"):
+        by_key[question.clause_key].append(question)
+    seen = set(
+        AttemptItem.objects.filter(attempt__staff=staff, attempt__chapter=chapter).values_list("question_id", flat=True)
+    )
+    drawn = []
+    for key in keys:
+        candidates = by_key.get(key)
+        if not candidates:
+            continue
+        fresh = [q for q in candidates if q.pk not in seen]
+        drawn.append(_random.choice(fresh or candidates))
+    if not drawn:
+        raise QuizError(_("この章にはまだ設問がありません。"))
+    attempt = QuizAttempt.objects.create(staff=staff, guideline=guideline, chapter=chapter, question_count=len(drawn))
+    items = []
+    for position, question in enumerate(drawn, start=1):
+        choice_ids = [choice.pk for choice in question.choices.all()]
+        _random.shuffle(choice_ids)
+        items.append(
+            AttemptItem(
+                attempt=attempt,
+                position=position,
+                question=question,
+                question_version=question.live_revision_id,
+                clause_key=question.clause_key,
+                choice_order=choice_ids,
+            )
+        )
+    AttemptItem.objects.bulk_create(items)
+    return attempt
+
+
+def _validate(items: list[AttemptItem], submission: Submission) -> None:
+    if sorted(submission.item_ids) != sorted(item.pk for item in items):
+        raise QuizError(_("送信された設問が、表示した設問と一致しません。設問のページを開き直してください。"))
+    for item in items:
+        if not item.question.live or item.question.live_revision_id != item.question_version:
+            raise QuizError(_("回答中に設問が更新されました。お手数ですが、もう一度最初から回答してください。"))
+    for item in items:
+        chosen = submission.answers.get(item.pk, ())
+        if not chosen:
+            raise QuizError(_("第%(n)s問に回答してください。") % {"n": item.position})
+        if len(set(chosen)) != len(chosen) or not set(chosen) <= set(item.choice_order):
+            raise QuizError(_("第%(n)s問の選択肢が正しくありません。") % {"n": item.position})
+        if item.question.kind == ScenarioQuestion.Kind.SINGLE and len(chosen) != 1:
+            raise QuizError(_("第%(n)s問は選択肢を1つだけ選んでください。") % {"n": item.position})
+
+
+def _record_clause_progress(staff, guideline, items: list[AttemptItem]) -> None:
+    existing = {
+        p.clause_key: p
+        for p in ClauseProgress.objects.select_for_update().filter(
+            staff=staff, guideline=guideline, clause_key__in=[i.clause_key for i in items]
+        )
+    }
+    to_create, to_update = [], []
+    for item in items:
+        progress = existing.get(item.clause_key)
+        state = ClauseProgress.State.MASTERED if item.is_correct else ClauseProgress.State.MISSED
+        if progress is None:
+            to_create.append(
+                ClauseProgress(
+                    staff=staff,
+                    guideline=guideline,
+                    clause_key=item.clause_key,
+                    state=state,
+                    first_attempt_missed=not item.is_correct,
+                )
+            )
+        elif progress.state != ClauseProgress.State.MASTERED:
+            # A clause once mastered stays mastered.
+            progress.state = state
+            progress.updated_at = timezone.now()
+            to_update.append(progress)
+    ClauseProgress.objects.bulk_create(to_create)
+    ClauseProgress.objects.bulk_update(to_update, ["state", "updated_at"])
+
+
+@transaction.atomic
+def attempt_submit(*, attempt_id: int, user, submission: Submission) -> QuizAttempt:
+    """Grade the viewer's attempt exactly once. The row lock makes concurrent submits wait; the
+    first grades, the others find it graded (AttemptAlreadyGraded). A refused submit writes nothing."""
+    attempt = QuizAttempt.objects.of_user(user).select_for_update().get(pk=attempt_id)
+    if attempt.state == QuizAttempt.State.GRADED:
+        raise AttemptAlreadyGraded(attempt)
+    items = list(attempt.items.select_related("question").prefetch_related("question__choices"))
+    _validate(items, submission)
+    correct_total = 0
+    for item in items:
+        correct = {c.pk for c in item.question.choices.all() if c.is_correct}
+        item.selected = list(submission.answers[item.pk])
+        item.is_correct = set(item.selected) == correct
+        correct_total += item.is_correct
+    AttemptItem.objects.bulk_update(items, ["selected", "is_correct"])
+    attempt.state = QuizAttempt.State.GRADED
+    attempt.submitted_at = timezone.now()
+    attempt.correct_count = correct_total
+    attempt.question_count = len(items)
+    attempt.save(update_fields=["state", "submitted_at", "correct_count", "question_count"])
+    _record_clause_progress(attempt.staff, attempt.guideline, items)
+    log(
+        instance=attempt,
+        action="quizzes.attempt_graded",
+        user=user,
+        data={"chapter": attempt.chapter_id, "correct": correct_total, "questions": len(items)},
+    )
+    return attempt
+
+
+def chapter_passed(*, staff, chapter: ChapterPage) -> bool:
+    """A chapter is passed when the share of its quizzed clauses mastered reaches the pass mark."""
+    guideline: GuidelinePage = chapter.guideline
+    keys = set(chapter.clause_keys())
+    quizzed = set(ScenarioQuestion.objects.live().for_clauses(guideline, keys).values_list("clause_key", flat=True))
+    if not quizzed:
+        return False
+    mastered = _mastered_keys(staff, guideline) & quizzed
+    return 100 * len(mastered) >= guideline.pass_mark * len(quizzed)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "quizzes"
+
+urlpatterns = [
+    path("chapter/<int:chapter_id>/start/", views.quiz_start, name="start"),
+    path("attempt/<int:pk>/", views.attempt, name="attempt"),
+]

@@ -1,0 +1,9 @@
+"""Wagtail wiring of the quizzes app (registration only)."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+
+
+@hooks.register("register_log_actions")
+def register_quiz_log_actions(actions):
+    actions.register_action("quizzes.attempt_graded", _("採点"), _("設問への回答を採点しました"))
