@@ -11,13 +11,23 @@ from . import selectors, tree_cache
 
 @login_required
 def mypage(request):
+    from quizzes.selectors import course_progress
+
+    staff = getattr(request.user, "staff_profile", None)
     guidelines = selectors.guidelines_for_user(user=request.user)
     chapters = selectors.chapters_for_guidelines(guidelines=guidelines)
-    courses = [{"guideline": g, "chapters": chapters[g.pk]} for g in guidelines]
+    courses = [
+        {
+            "guideline": g,
+            "chapters": chapters[g.pk],
+            "progress": course_progress(staff=staff, guideline=g, chapters=chapters[g.pk]) if staff else None,
+        }
+        for g in guidelines
+    ]
     return render(
         request,
         "courses/mypage.html",
-        {"courses": courses, "staff": getattr(request.user, "staff_profile", None)},
+        {"courses": courses, "staff": staff},
     )
 
 

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from courses import tree_cache
 from courses.models import ChapterPage, GuidelinePage, live_chapters_of
+from people.models import StaffMember
 
 from .models import AttemptItem, QuizAttempt
 
@@ -62,3 +63,56 @@ def clause_index(*, guideline: GuidelinePage) -> dict[str, dict]:
         return index
 
     return tree_cache.cached(f"clause-index:{guideline.url_path}", build)
+
+
+def chapter_required_for(*, staff, chapter) -> bool:
+    """芦屋市's 業務編 is for official-account operators, contractors and designated managers;
+    every other chapter is for everyone."""
+    if chapter.audience != ChapterPage.Audience.OFFICIAL_ACCOUNT:
+        return True
+    return staff.operates_official_account or staff.employment_type in (
+        StaffMember.EmploymentType.CONTRACTOR,
+        StaffMember.EmploymentType.DESIGNATED_MANAGER,
+    )
+
+
+def course_progress(*, staff, guideline: GuidelinePage, chapters: list) -> dict:
+    """Per chapter: required or not, attempted, passed; totals and the next step. Three queries
+    whatever the number of chapters."""
+    from .models import ClauseProgress, ScenarioQuestion
+
+    mastered = set(
+        ClauseProgress.objects.filter(
+            staff=staff, guideline=guideline, state=ClauseProgress.State.MASTERED
+        ).values_list("clause_key", flat=True)
+    )
+    quizzed = set(
+        ScenarioQuestion.objects.live().filter(guideline=guideline).values_list("clause_key", flat=True).distinct()
+    )
+    attempted = set(
+        QuizAttempt.objects.filter(staff=staff, guideline=guideline).values_list("chapter_id", flat=True).distinct()
+    )
+    full = {c.pk: c for c in ChapterPage.objects.filter(pk__in=[c.pk for c in chapters]).only("body", "path")}
+    rows = []
+    for chapter in chapters:
+        keys = set(full[chapter.pk].clause_keys()) & quizzed if chapter.pk in full else set()
+        passed = bool(keys) and 100 * len(keys & mastered) >= guideline.pass_mark * len(keys)
+        rows.append(
+            {
+                "chapter": chapter,
+                "required": chapter_required_for(staff=staff, chapter=chapter),
+                "attempted": chapter.pk in attempted,
+                "passed": passed,
+            }
+        )
+    required = [row for row in rows if row["required"]]
+    passed = [row for row in required if row["passed"]]
+    next_row = next((row for row in required if not row["passed"]), None)
+    return {
+        "rows": rows,
+        "required_count": len(required),
+        "passed_count": len(passed),
+        "percent": round(100 * len(passed) / len(required)) if required else 0,
+        "next": next_row,
+        "complete": bool(required) and next_row is None,
+    }
