@@ -11,7 +11,7 @@ from . import selectors, tree_cache
 
 @login_required
 def mypage(request):
-    from quizzes.selectors import course_progress
+    from quizzes.selectors import course_progress, past_records
 
     staff = getattr(request.user, "staff_profile", None)
     guidelines = selectors.guidelines_for_user(user=request.user)
@@ -27,7 +27,7 @@ def mypage(request):
     return render(
         request,
         "courses/mypage.html",
-        {"courses": courses, "staff": staff},
+        {"courses": courses, "staff": staff, "records": past_records(staff=staff) if staff else []},
     )
 
 

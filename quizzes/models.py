@@ -165,3 +165,86 @@ class ClauseProgress(models.Model):
 
     def __str__(self):
         return f"{self.staff_id} {self.clause_key}: {self.get_state_display()}"
+
+
+class ImmutableRecordError(Exception):
+    """A completion record is evidence: it is never changed or deleted once written."""
+
+
+class CompletionRecordQuerySet(models.QuerySet):
+    def of_user(self, user):
+        staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
+        if staff is None:
+            return self.none()
+        return self.filter(staff=staff)
+
+    def update(self, **kwargs):
+        raise ImmutableRecordError("completion records are never updated")
+
+    def delete(self):
+        raise ImmutableRecordError("completion records are never deleted")
+
+
+class CompletionRecord(models.Model):
+    """Evidence that a person completed a guideline and attested to it (DESIGN §4). Everything a
+    personnel file needs is copied in at that moment, so transfers and edits never rewrite it."""
+
+    staff = models.ForeignKey("people.StaffMember", on_delete=models.PROTECT, related_name="completion_records")
+    guideline = models.ForeignKey("courses.GuidelinePage", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    # Who, and where, at the time.
+    municipality_name = models.CharField(max_length=50)
+    staff_number = models.CharField(_("職員番号"), max_length=20)
+    staff_name = models.CharField(_("氏名"), max_length=100)
+    department_code = models.CharField(_("所属コード"), max_length=20)
+    department_name = models.CharField(_("所属名"), max_length=100)
+    employment_type = models.CharField(_("任用形態"), max_length=20)
+    employment_type_label = models.CharField(max_length=50)
+    # What.
+    guideline_title = models.CharField(max_length=200)
+    guideline_version = models.CharField(_("版"), max_length=100)
+    guideline_revision_id = models.PositiveBigIntegerField(null=True)
+    chapter_revisions = models.JSONField(default=dict)
+    content_hash = models.CharField(_("条文のハッシュ（SHA-256）"), max_length=64)
+    answers = models.JSONField(default=list)
+    clauses_mastered = models.PositiveSmallIntegerField()
+    clauses_total = models.PositiveSmallIntegerField()
+    first_try_correct = models.PositiveSmallIntegerField()
+    first_try_total = models.PositiveSmallIntegerField()
+    # When.
+    completed_at = models.DateTimeField(_("修了日時"))
+    attested_at = models.DateTimeField(_("誓約日時"))
+    verification_code = models.CharField(_("確認コード"), max_length=16, unique=True)
+
+    objects = CompletionRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-attested_at"]
+        verbose_name = _("修了記録")
+        verbose_name_plural = _("修了記録")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "guideline", "fiscal_year"], name="one_completion_per_fiscal_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff_number} {self.guideline_title} {self.fiscal_year}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError("completion records are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("completion records are never deleted")
+
+    @property
+    def fiscal_year_label(self) -> str:
+        from sns_training.fiscal_year import fiscal_year_label
+
+        return fiscal_year_label(self.fiscal_year)
+
+    @property
+    def first_try_percent(self) -> int:
+        return round(100 * self.first_try_correct / self.first_try_total) if self.first_try_total else 0

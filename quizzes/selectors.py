@@ -16,6 +16,10 @@ def attempt_for_user(*, user, pk: int) -> QuizAttempt:
     return get_object_or_404(QuizAttempt.objects.of_user(user).select_related("chapter", "guideline"), pk=pk)
 
 
+def guideline_for_user(*, user, pk: int) -> GuidelinePage:
+    return get_object_or_404(GuidelinePage.objects.visible_to(user).live(), pk=pk)
+
+
 def chapter_for_user(*, user, pk: int) -> ChapterPage:
     chapter = get_object_or_404(ChapterPage.objects.live(), pk=pk)
     if not chapter.is_visible_to(user):
@@ -108,7 +112,17 @@ def course_progress(*, staff, guideline: GuidelinePage, chapters: list) -> dict:
     required = [row for row in rows if row["required"]]
     passed = [row for row in required if row["passed"]]
     next_row = next((row for row in required if not row["passed"]), None)
+    from django.utils import timezone
+
+    from sns_training.fiscal_year import fiscal_year_of
+
+    from .models import CompletionRecord
+
+    record = CompletionRecord.objects.filter(
+        staff=staff, guideline=guideline, fiscal_year=fiscal_year_of(timezone.localdate())
+    ).first()
     return {
+        "record": record,
         "rows": rows,
         "required_count": len(required),
         "passed_count": len(passed),
@@ -116,3 +130,16 @@ def course_progress(*, staff, guideline: GuidelinePage, chapters: list) -> dict:
         "next": next_row,
         "complete": bool(required) and next_row is None,
     }
+
+
+def record_for_user(*, user, pk: int):
+    """The viewer's own completion record, or 404."""
+    from .models import CompletionRecord
+
+    return get_object_or_404(CompletionRecord.objects.of_user(user), pk=pk)
+
+
+def past_records(*, staff) -> list:
+    from .models import CompletionRecord
+
+    return list(CompletionRecord.objects.filter(staff=staff).order_by("-fiscal_year", "-attested_at"))

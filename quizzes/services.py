@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -12,8 +14,10 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from courses.models import ChapterPage, GuidelinePage
+from people.models import StaffMember
+from sns_training.fiscal_year import fiscal_year_of
 
-from .models import AttemptItem, ClauseProgress, QuizAttempt, ScenarioQuestion
+from .models import AttemptItem, ClauseProgress, CompletionRecord, QuizAttempt, ScenarioQuestion
 
 _random = random.SystemRandom()
 
@@ -195,3 +199,102 @@ def chapter_passed(*, staff, chapter: ChapterPage) -> bool:
         return False
     mastered = _mastered_keys(staff, guideline) & quizzed
     return 100 * len(mastered) >= guideline.pass_mark * len(quizzed)
+
+
+def _content_hash(guideline: GuidelinePage, chapters: list[ChapterPage]) -> str:
+    """SHA-256 over the guideline's title and version and the text of every clause attested to."""
+    digest = hashlib.sha256()
+    for part in (guideline.title, guideline.version_label):
+        digest.update(part.encode())
+        digest.update(b"\x1e")
+    for chapter in chapters:
+        digest.update(chapter.key.encode())
+        digest.update(b"\x1e")
+        digest.update(chapter.content_hash().encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, agreed: bool) -> CompletionRecord:
+    """The person attests (誓約) to the guideline version they were shown, once every chapter
+    required of them is passed. Writes the CompletionRecord, once per 年度 (a repeat returns it)."""
+    from .selectors import course_progress
+
+    staff = StaffMember.objects.select_for_update().select_related("department", "municipality").get(pk=staff.pk)
+    if not staff.is_active or guideline.municipality_id != staff.municipality_id:
+        raise QuizError(_("このガイドラインには誓約できません。"))
+    if not agreed:
+        raise QuizError(_("誓約するには、確認のチェックを入れてください。"))
+    if version_shown != guideline.version_label:
+        raise QuizError(_("表示していたガイドラインの版が更新されました。内容を確認のうえ、もう一度誓約してください。"))
+    now = timezone.now()
+    fiscal_year = fiscal_year_of(timezone.localdate(now))
+    existing = CompletionRecord.objects.filter(staff=staff, guideline=guideline, fiscal_year=fiscal_year).first()
+    if existing is not None:
+        return existing
+    chapters = list(ChapterPage.objects.child_of(guideline).live().order_by("path"))
+    progress = course_progress(staff=staff, guideline=guideline, chapters=chapters)
+    if not progress["complete"]:
+        raise QuizError(_("まだ合格していない章があります。すべての章に合格してから誓約してください。"))
+    required = [row["chapter"] for row in progress["rows"] if row["required"]]
+    required_ids = {chapter.pk for chapter in required}
+    items = list(
+        AttemptItem.objects.filter(
+            attempt__staff=staff,
+            attempt__guideline=guideline,
+            attempt__state=QuizAttempt.State.GRADED,
+            attempt__chapter_id__in=required_ids,
+        )
+        .select_related("attempt", "question")
+        .order_by("attempt__submitted_at", "position")
+    )
+    first_try: dict[str, bool] = {}
+    for item in items:
+        first_try.setdefault(item.clause_key, bool(item.is_correct))
+    mastered = set(
+        ClauseProgress.objects.filter(
+            staff=staff, guideline=guideline, state=ClauseProgress.State.MASTERED
+        ).values_list("clause_key", flat=True)
+    )
+    required_keys = {key for chapter in required for key in chapter.clause_keys()} & set(first_try)
+    record = CompletionRecord(
+        staff=staff,
+        guideline=guideline,
+        fiscal_year=fiscal_year,
+        municipality_name=staff.municipality.name,
+        staff_number=staff.staff_number,
+        staff_name=staff.name,
+        department_code=staff.department.code,
+        department_name=staff.department.name,
+        employment_type=staff.employment_type,
+        employment_type_label=str(staff.get_employment_type_display()),
+        guideline_title=guideline.title,
+        guideline_version=guideline.version_label,
+        guideline_revision_id=guideline.live_revision_id,
+        chapter_revisions={str(chapter.pk): chapter.live_revision_id for chapter in required},
+        content_hash=_content_hash(guideline, required),
+        answers=[
+            {
+                "attempt": item.attempt_id,
+                "submitted_at": item.attempt.submitted_at.isoformat(),
+                "question": item.question_id,
+                "question_id": item.question.external_id,
+                "question_version": item.question_version,
+                "clause": item.clause_key,
+                "selected": item.selected,
+                "correct": item.is_correct,
+            }
+            for item in items
+        ],
+        clauses_mastered=len(required_keys & mastered),
+        clauses_total=len(required_keys),
+        first_try_correct=sum(first_try[key] for key in required_keys),
+        first_try_total=len(required_keys),
+        completed_at=max((item.attempt.submitted_at for item in items), default=now),
+        attested_at=now,
+        verification_code=secrets.token_hex(6).upper(),
+    )
+    record.save()
+    log(instance=record, action="quizzes.attested", user=staff.user, data={"fiscal_year": fiscal_year})
+    return record

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
@@ -54,3 +56,38 @@ def _render(request, attempt, *, error=None, answers=None, status=200):
         context["passed"] = services.chapter_passed(staff=attempt.staff, chapter=attempt.chapter)
     template = "quizzes/attempt_review.html" if graded else "quizzes/attempt_form.html"
     return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def attest(request, guideline_id: int):
+    staff = getattr(request.user, "staff_profile", None)
+    guideline = selectors.guideline_for_user(user=request.user, pk=guideline_id)
+    if staff is None:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            record = services.attestation_create(
+                staff=staff,
+                guideline=guideline,
+                version_shown=request.POST.get("version", "")[:100],
+                agreed=request.POST.get("agree") == "1",
+            )
+        except services.QuizError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("誓約を受け付けました。修了記録を作成しました。"))
+            return redirect("quizzes:certificate", pk=record.pk)
+    return render(
+        request,
+        "quizzes/attest.html",
+        {"guideline": guideline, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def certificate(request, pk: int):
+    record = selectors.record_for_user(user=request.user, pk=pk)
+    return render(request, "quizzes/certificate.html", {"record": record})

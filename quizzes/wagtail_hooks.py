@@ -7,3 +7,4 @@ from wagtail import hooks
 @hooks.register("register_log_actions")
 def register_quiz_log_actions(actions):
     actions.register_action("quizzes.attempt_graded", _("採点"), _("設問への回答を採点しました"))
+    actions.register_action("quizzes.attested", _("誓約"), _("ガイドラインの遵守を誓約し、修了記録を作成しました"))
