@@ -376,6 +376,19 @@ def editorial_setup(*, guideline: GuidelinePage):
                 content_type__app_label="wagtailcore", codename=f"{permission_type}_page"
             )
             GroupPagePermission.objects.get_or_create(group=group, page=guideline, permission=permission)
+    # Scenario questions: editors write drafts; approvers publish them (quizzes.permissions keeps
+    # both inside their municipality).
+    question_codenames = {
+        editors: ("add_scenarioquestion", "change_scenarioquestion", "view_scenarioquestion"),
+        approvers: (
+            "add_scenarioquestion",
+            "change_scenarioquestion",
+            "view_scenarioquestion",
+            "publish_scenarioquestion",
+        ),
+    }
+    for group, codenames in question_codenames.items():
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="quizzes", codename__in=codenames))
     task = GroupApprovalTask.objects.filter(name=f"{name} 承認").first()
     if task is None:
         task = GroupApprovalTask.objects.create(name=f"{name} 承認")

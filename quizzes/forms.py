@@ -11,12 +11,21 @@ MAX_CHOICES = 5
 _MAX_ID_LENGTH = 18
 
 
+def parse_id(value: str) -> int | None:
+    """A database id as the page sends it (ASCII digits, in bounds), else None. str.isdigit()
+    alone lets through "²" (int() refuses it) and digit strings too long for int() to read."""
+    if not value.isascii() or not value.isdigit() or len(value) > _MAX_ID_LENGTH:
+        return None
+    return int(value)
+
+
 def _ids(values: list[str]) -> tuple[int, ...]:
     ids = []
     for value in values:
-        if not value.isdigit() or len(value) > _MAX_ID_LENGTH:
+        pk = parse_id(value)
+        if pk is None:
             raise QuizError(_("送信内容が正しくありません。設問のページを開き直してください。"))
-        ids.append(int(value))
+        ids.append(pk)
     return tuple(ids)
 
 

@@ -53,8 +53,12 @@ def questions_validate(data, *, source: str, guidelines: dict[str, GuidelinePage
                 errors.append(_("%(where)s: 「%(name)s」がありません。") % {"where": where, "name": name})
             elif len(value) > limit:
                 errors.append(_("%(where)s: 「%(name)s」が長すぎます。") % {"where": where, "name": name})
-        for key in [q.get("clause")] + list(q.get("also_cites") or []):
-            if key not in keys:
+        also_cites = q.get("also_cites") or []
+        if not isinstance(also_cites, list):
+            errors.append(_("%(where)s: 「also_cites」は条項キーのリストにしてください。") % {"where": where})
+            also_cites = []
+        for key in [q.get("clause")] + also_cites:
+            if not isinstance(key, str) or key not in keys:
                 errors.append(
                     _("%(where)s: 条項キー「%(key)s」はこのガイドラインにありません。") % {"where": where, "key": key}
                 )
@@ -100,13 +104,23 @@ def questions_import_files(*, paths: list[Path], user=None) -> tuple[int, int]:
             loaded.append((path, json.loads(path.read_text(encoding="utf-8"))))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             errors.append(_("%(file)s: 読み込めません（%(error)s）") % {"file": path.name, "error": exc})
+    files_of: dict[str, list[str]] = {}
     for path, data in loaded:
         errors += questions_validate(data, source=path.name, guidelines=guidelines)
-    ids = [q["id"] for _path, data in loaded for q in data["questions"]]
-    if len(ids) != len(set(ids)):
-        errors.append(_("設問IDがファイルをまたいで重複しています。"))
+        # Only what validation could read: a malformed file is reported above, not a KeyError here.
+        questions = data.get("questions") if isinstance(data, dict) else None
+        for q in questions if isinstance(questions, list) else []:
+            if isinstance(q, dict) and isinstance(q.get("id"), str):
+                files_of.setdefault(q["id"], []).append(path.name)
+    for qid, names in files_of.items():
+        if len(set(names)) > 1:
+            errors.append(
+                _("設問「%(id)s」が複数のファイルにあります（%(files)s）。")
+                % {"id": qid, "files": "、".join(dict.fromkeys(names))}
+            )
     if errors:
         raise QuestionImportError(errors)
+    ids = list(files_of)
     existing = set(ScenarioQuestion.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
     created = 0
     for _path, data in loaded:

@@ -18,6 +18,17 @@ class ScenarioQuestionQuerySet(models.QuerySet):
     def live(self):
         return self.filter(live=True)
 
+    def visible_to(self, user):
+        """Questions an admin user may see: their municipality's guideline's (all for superusers)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        staff = getattr(user, "staff_profile", None)
+        if staff is None or not staff.is_active:
+            return self.none()
+        return self.filter(guideline__municipality_id=staff.municipality_id)
+
     def for_clauses(self, guideline, clause_keys):
         return self.filter(guideline=guideline, clause_key__in=clause_keys)
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import parse_submission
+from .forms import parse_id, parse_submission
 from .models import QuizAttempt
 
 
@@ -14,8 +14,12 @@ from .models import QuizAttempt
 @login_required
 def quiz_start(request, chapter_id: int):
     chapter = selectors.chapter_for_user(user=request.user, pk=chapter_id)
+    staff = getattr(request.user, "staff_profile", None)
     try:
-        attempt = services.attempt_start(staff=request.user.staff_profile, chapter=chapter)
+        if staff is None:
+            # A platform admin reads every chapter but has no staff record to answer as.
+            raise services.QuizError(_("この章の設問には回答できません。"))
+        attempt = services.attempt_start(staff=staff, chapter=chapter)
     except services.QuizError as exc:
         messages.error(request, str(exc))
         return redirect(chapter.url)
@@ -28,6 +32,9 @@ def attempt(request, pk: int):
     attempt = selectors.attempt_for_user(user=request.user, pk=pk)
     if request.method == "POST":
         try:
+            if attempt.state == QuizAttempt.State.GRADED:
+                # Before parsing: a repeated submit shows the first result, whatever it sends.
+                raise services.AttemptAlreadyGraded(attempt)
             submission = parse_submission(request.POST)
             services.attempt_submit(attempt_id=attempt.pk, user=request.user, submission=submission)
         except services.AttemptAlreadyGraded as exc:
@@ -42,7 +49,7 @@ def _render(request, attempt, *, error=None, answers=None, status=200):
     questions = selectors.attempt_questions(attempt=attempt)
     if answers is not None:
         for entry in questions:
-            entry["selected"] = {int(v) for v in answers.getlist(f"item-{entry['item'].pk}") if v.isdigit()}
+            entry["selected"] = {parse_id(v) for v in answers.getlist(f"item-{entry['item'].pk}")} - {None}
     graded = attempt.state == QuizAttempt.State.GRADED
     context = {
         "attempt": attempt,

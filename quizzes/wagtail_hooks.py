@@ -2,6 +2,15 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+
+from .models import ScenarioQuestion
+from .permissions import QuestionPermissionPolicy
+from .viewsets import ScenarioQuestionViewSet
+
+register_permission_policy(ScenarioQuestion, QuestionPermissionPolicy(ScenarioQuestion))
+register_snippet(ScenarioQuestionViewSet)
 
 
 @hooks.register("register_log_actions")

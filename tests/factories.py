@@ -14,6 +14,7 @@ from courses.models import ChapterPage, GuidelinePage
 from courses.services import site_root_ensure
 from people import services as people_services
 from people.models import Department, Municipality, StaffMember, User
+from quizzes.models import Choice, ScenarioQuestion
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -145,6 +146,59 @@ class ChapterPageFactory(_PublishedPageFactory):
     title = factory.LazyAttribute(lambda o: f"第{o.key}章")
     slug = factory.LazyAttribute(lambda o: f"chapter-{o.key}")
     body = factory.LazyAttribute(lambda o: clauses_for(o.key, o.clause_count))
+
+
+class ChoiceFactory(factory.Factory):
+    """An unsaved choice, for QuestionFactory(choices=[...]): the question saves it with itself."""
+
+    class Meta:
+        model = Choice
+
+    text = factory.Sequence(lambda n: f"選択肢{n}")
+    is_correct = False
+    feedback = factory.LazyAttribute(lambda o: f"「{o.text}」へのフィードバック")
+
+
+def _default_choices(kind: str) -> list[Choice]:
+    if kind == ScenarioQuestion.Kind.MULTIPLE:
+        flags = (True, True, False, False)
+    else:
+        flags = (True, False, False)
+    return [ChoiceFactory(is_correct=flag) for flag in flags]
+
+
+class QuestionFactory(DjangoModelFactory):
+    """A scenario question created the way the import does: saved with its choices, then
+    published from a revision (so it is live, with a live revision). `publish=False` leaves a
+    draft (live=False) with a revision; `choices` takes ChoiceFactory instances (by default:
+    one correct of three for "single", two correct of four for "multiple")."""
+
+    class Meta:
+        model = ScenarioQuestion
+
+    guideline = factory.SubFactory(GuidelinePageFactory)
+    external_id = factory.Sequence(lambda n: f"test-q{n:05d}")
+    clause_key = "1-1"
+    kind = ScenarioQuestion.Kind.SINGLE
+    situation = factory.LazyAttribute(lambda o: f"場面 {o.external_id}：職員が投稿しようとしている。")
+    prompt = factory.LazyAttribute(lambda o: f"問い {o.external_id}：どう対応しますか。")
+    explanation = factory.LazyAttribute(lambda o: f"解説 {o.external_id}")
+    choices = None
+    publish = True
+
+    @classmethod
+    def _create(cls, model_class, *args, choices=None, publish=True, **kwargs):
+        question = model_class(live=False, **kwargs)
+        question.choices = [
+            Choice(text=c.text, is_correct=c.is_correct, feedback=c.feedback, sort_order=i)
+            for i, c in enumerate(choices or _default_choices(question.kind))
+        ]
+        question.save()
+        revision = question.save_revision()
+        if publish:
+            revision.publish()
+        question.refresh_from_db()
+        return question
 
 
 def department_tree(ashiya, sukagawa) -> dict:

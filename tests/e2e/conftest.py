@@ -1,7 +1,8 @@
 """Browser tests: pytest-playwright on Debian's Chromium against pytest-django's live_server.
 
 Each test gets a flushed database (transactional, so the live server sees the data) with Wagtail's
-root page, the two real guideline fixtures imported and one employee per city.
+root page, the two real guideline fixtures imported and one employee per city; tests that ask for
+`questions` also get the real scenario questions (fixtures/questions) imported and published.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ CHROMIUM_ARGS = [
 ]
 AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 GUIDELINE_DIR = Path(settings.BASE_DIR) / "fixtures" / "guidelines"
+QUESTION_DIR = Path(settings.BASE_DIR) / "fixtures" / "questions"
 SHOTS_DIR = Path(os.environ.get("E2E_SHOTS_DIR", "/tmp/e2e-shots"))  # noqa: S108
 PASSWORD = "e2e-Passw0rd-2026"
 
@@ -123,3 +125,14 @@ def accounts(live_server) -> dict[str, Account]:
         )
         result[slug] = Account(m["code"], m["name"], number, email, name, dept_name, PASSWORD, guideline)
     return result
+
+
+@pytest.fixture
+def questions(accounts) -> dict[str, Account]:
+    """`accounts`, with every question in fixtures/questions imported and published as editors
+    would (the import validates them against the guidelines just imported)."""
+    from quizzes.importing import questions_import_files
+
+    created, _unchanged = questions_import_files(paths=sorted(QUESTION_DIR.glob("*.json")))
+    assert created, f"no questions imported from {QUESTION_DIR}"
+    return accounts

@@ -1,4 +1,5 @@
-"""Steps and measurements the browser tests share: log in, run axe-core, measure overflow and fonts."""
+"""Steps and measurements the browser tests share: log in, move by keyboard, run axe-core, measure
+overflow and fonts."""
 
 from __future__ import annotations
 
@@ -41,6 +42,39 @@ def log_in(page, account: Account, *, by: str = "email") -> None:
     page.get_by_label("パスワード").fill(account.password)
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url("**/mypage/")
+
+
+def focused(page) -> str:
+    """document.activeElement, described for messages: tag#id[name] "text"."""
+    return page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          if (!el || el === document.body) return 'body';
+          const text = (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ').slice(0, 40);
+          return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? `[${el.name}]` : '')
+            + (text ? ` "${text}"` : '');
+        }"""
+    )
+
+
+def has_focus(locator) -> bool:
+    """Whether document.activeElement is (one of) the element(s) the locator matches."""
+    return locator.evaluate_all("(els) => els.includes(document.activeElement)")
+
+
+def tab_to(page, locator, *, backwards: bool = False, limit: int = 120) -> int:
+    """Press Tab (Shift+Tab when backwards) until the locator, or one of its elements (a radio
+    group), has focus; how many presses it took. Fails after `limit` presses, naming where the
+    focus went, so a focus trap or an unreachable control shows up as such."""
+    key = "Shift+Tab" if backwards else "Tab"
+    trail = []
+    for presses in range(limit + 1):
+        if has_focus(locator):
+            return presses
+        if presses < limit:
+            page.keyboard.press(key)
+            trail.append(focused(page))
+    raise AssertionError(f"{locator} not reached in {limit} presses of {key}; focus went: {' > '.join(trail[-15:])}")
 
 
 # WCAG 2.2 A/AA (which includes target-size, off by default in axe) and axe's best practices.

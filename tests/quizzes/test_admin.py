@@ -1,0 +1,151 @@
+"""Scenario questions in the Wagtail admin: listed and editable by their own municipality's
+editors only; an editor's change is a draft until an approver publishes it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+from courses.services import editorial_setup
+from quizzes.models import ScenarioQuestion
+from tests.factories import (
+    ChapterPageFactory,
+    DepartmentFactory,
+    GuidelinePageFactory,
+    QuestionFactory,
+    StaffMemberFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/admin/snippets/quizzes/scenarioquestion/"
+
+
+@pytest.fixture
+def world(ashiya, sukagawa):
+    ga = GuidelinePageFactory(municipality=ashiya, slug="ashiya-test")
+    gs = GuidelinePageFactory(municipality=sukagawa, slug="sukagawa-test")
+    ChapterPageFactory(parent=ga, key="3", clause_count=3)
+    ChapterPageFactory(parent=gs, key="4", clause_count=3)
+    a_editors, a_approvers = editorial_setup(guideline=ga)
+    s_editors, _s_approvers = editorial_setup(guideline=gs)
+
+    def member(municipality, group):
+        staff = StaffMemberFactory(municipality=municipality, department=DepartmentFactory(municipality=municipality))
+        staff.user.groups.add(group)
+        return staff.user
+
+    return {
+        "ashiya_q": QuestionFactory(guideline=ga, clause_key="3-1", prompt="芦屋の設問：どう対応しますか。"),
+        "sukagawa_q": QuestionFactory(guideline=gs, clause_key="4-1", prompt="須賀川の設問：どう対応しますか。"),
+        "editor": member(ashiya, a_editors),
+        "approver": member(ashiya, a_approvers),
+        "suka_editor": member(sukagawa, s_editors),
+        "ga": ga,
+        "gs": gs,
+    }
+
+
+def _edit_url(question, action="edit"):
+    return reverse(f"wagtailsnippets_quizzes_scenarioquestion:{action}", args=[question.pk])
+
+
+def _form(question, *, prompt, correct=(0,)):
+    choices = list(question.choices.all())
+    return nested_form_data(
+        {
+            "guideline": question.guideline_id,
+            "clause_key": question.clause_key,
+            "also_cites": "",
+            "external_id": question.external_id,
+            "kind": question.kind,
+            "situation": question.situation,
+            "prompt": prompt,
+            "explanation": question.explanation,
+            "choices": inline_formset(
+                [
+                    {"id": c.pk, "text": c.text, "is_correct": i in correct, "feedback": c.feedback, "ORDER": i}
+                    for i, c in enumerate(choices)
+                ],
+                initial=len(choices),
+                min=3,
+                max=5,
+            ),
+        }
+    )
+
+
+def test_the_listing_shows_only_the_editors_municipality(client, world):
+    client.force_login(world["editor"])
+    page = client.get(LIST_URL).content.decode()
+    assert "芦屋の設問" in page
+    assert "須賀川の設問" not in page
+
+
+@pytest.mark.parametrize("action", ["edit", "delete", "history", "usage"])
+def test_another_municipalitys_question_answers_404(client, world, action):
+    client.force_login(world["editor"])
+    response = client.get(_edit_url(world["sukagawa_q"], action))
+    assert response.status_code == 404
+    assert "須賀川の設問" not in response.content.decode()
+
+
+def test_a_post_to_another_municipalitys_question_changes_nothing(client, world):
+    client.force_login(world["editor"])
+    question = world["sukagawa_q"]
+    response = client.post(_edit_url(question), _form(question, prompt="乗っ取り"))
+    assert response.status_code == 404
+    assert ScenarioQuestion.objects.get(pk=question.pk).get_latest_revision_as_object().prompt != "乗っ取り"
+
+
+def test_an_editors_change_is_a_draft_until_an_approver_publishes_it(client, world):
+    question = world["ashiya_q"]
+    client.force_login(world["editor"])
+    response = client.post(_edit_url(question), _form(question, prompt="改訂した設問：どうしますか。"))
+    assert response.status_code == 302
+
+    question.refresh_from_db()
+    assert question.prompt == "芦屋の設問：どう対応しますか。"  # live text unchanged
+    assert question.has_unpublished_changes
+
+    client.force_login(world["approver"])
+    data = _form(question, prompt="改訂した設問：どうしますか。") | {"action-publish": "action-publish"}
+    response = client.post(_edit_url(question), data)
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.prompt == "改訂した設問：どうしますか。"
+    assert question.live_revision_id is not None
+
+
+def test_two_correct_answers_on_a_single_choice_question_are_refused(client, world):
+    question = world["ashiya_q"]
+    client.force_login(world["editor"])
+    response = client.post(_edit_url(question), _form(question, prompt="二つ正解", correct=(0, 1)))
+    assert response.status_code == 200
+    assert "正解はちょうど1つにしてください。" in response.content.decode()
+    assert question.revisions.count() == 1
+
+
+def test_a_clause_key_outside_the_guideline_is_refused(client, world):
+    question = world["ashiya_q"]
+    client.force_login(world["editor"])
+    data = _form(question, prompt="別の条項") | {"clause_key": "99-1"}
+    response = client.post(_edit_url(question), data)
+    assert response.status_code == 200
+    assert "条項キー「99-1」はありません" in response.content.decode()
+
+
+def test_a_question_cannot_be_added_to_another_municipalitys_guideline(client, world):
+    client.force_login(world["editor"])
+    question = world["ashiya_q"]
+    data = _form(question, prompt="他市の設問を追加") | {
+        "guideline": world["gs"].pk,
+        "clause_key": "4-1",
+        "external_id": "new-q",
+    }
+    for key in [k for k in data if k.startswith("choices-") and k.endswith("-id")]:
+        data[key] = ""
+    response = client.post(reverse("wagtailsnippets_quizzes_scenarioquestion:add"), data)
+    assert response.status_code == 200
+    assert not ScenarioQuestion.objects.filter(external_id="new-q").exists()
