@@ -30,17 +30,25 @@ def chapter_for_user(*, user, pk: int) -> ChapterPage:
 
 
 def attempt_questions(*, attempt: QuizAttempt) -> list[dict]:
-    """Each drawn question with its choices in the order shown (and, once graded, the answer)."""
+    """Each drawn question with its choices in the order shown (and, once graded, the answer).
+    A graded attempt shows each question as it was answered (its revision), not as edited since."""
+    from wagtail.models import Revision
+
     items = list(
         AttemptItem.objects.filter(attempt=attempt).select_related("question").prefetch_related("question__choices")
     )
+    answered = {}
+    if attempt.state == QuizAttempt.State.GRADED:
+        versions = [item.question_version for item in items if item.question_version]
+        answered = {revision.pk: revision.as_object() for revision in Revision.objects.filter(pk__in=versions)}
     result = []
     for item in items:
-        choices = {choice.pk: choice for choice in item.question.choices.all()}
+        question = answered.get(item.question_version, item.question)
+        choices = {choice.pk: choice for choice in question.choices.all()}
         result.append(
             {
                 "item": item,
-                "question": item.question,
+                "question": question,
                 "choices": [choices[pk] for pk in item.choice_order if pk in choices],
                 "selected": set(item.selected),
             }

@@ -72,6 +72,9 @@ def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
     guideline = chapter.guideline
     if not staff.is_active or guideline.municipality_id != staff.municipality_id:
         raise QuizError(_("この章の設問には回答できません。"))
+    # One person's quiz writes are serialised on their staff row: a double-clicked start finds
+    # the attempt the first click opened.
+    StaffMember.objects.select_for_update().filter(pk=staff.pk).first()
     open_attempt = _current_open_attempt(staff, chapter)
     if open_attempt is not None:
         return open_attempt
@@ -163,7 +166,11 @@ def _record_clause_progress(staff, guideline, items: list[AttemptItem]) -> None:
 def attempt_submit(*, attempt_id: int, user, submission: Submission) -> QuizAttempt:
     """Grade the viewer's attempt exactly once. The row lock makes concurrent submits wait; the
     first grades, the others find it graded (AttemptAlreadyGraded). A refused submit writes nothing."""
-    attempt = QuizAttempt.objects.of_user(user).select_for_update().get(pk=attempt_id)
+    attempt = QuizAttempt.objects.of_user(user).get(pk=attempt_id)
+    # Lock the person first (as attempt_start does), then the attempt: two of one person's
+    # attempts graded at once update their clause progress one after the other.
+    StaffMember.objects.select_for_update().filter(pk=attempt.staff_id).first()
+    attempt = QuizAttempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.state == QuizAttempt.State.GRADED:
         raise AttemptAlreadyGraded(attempt)
     items = list(attempt.items.select_related("question").prefetch_related("question__choices"))

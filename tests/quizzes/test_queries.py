@@ -17,8 +17,9 @@ MAX_QUERIES = 10
 # their questions, their choices, the site for {% pageurl %}. The session, the clause index and
 # the page tree come from the cache.
 QUIZ_PAGE_QUERIES = 5
-# Those, and for chapter_passed: the attempt's person, the quizzed clauses, the mastered ones.
-REVIEW_PAGE_QUERIES = 8
+# Those, the revisions the questions were answered in, and for chapter_passed: the attempt's
+# person, the quizzed clauses, the mastered ones.
+REVIEW_PAGE_QUERIES = 9
 
 
 @pytest.fixture

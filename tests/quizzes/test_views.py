@@ -435,3 +435,22 @@ def test_a_multiple_choice_question_is_answered_with_checkboxes(staff_client, at
     for item in items_of(attempt):
         kind = "checkbox" if item.question.kind == MULTIPLE else "radio"
         assert len(re.findall(rf'type="{kind}" name="item-{item.pk}"', markup)) == item.question.choices.count()
+
+
+def test_the_review_shows_the_question_as_it_was_answered(client, employee, chapter, questions):
+    """An editor's later change to a question does not change what the person's review shows."""
+    from quizzes import services
+
+    from .conftest import attempt_url, submission
+
+    attempt = services.attempt_start(staff=employee, chapter=chapter)
+    services.attempt_submit(attempt_id=attempt.pk, user=employee.user, submission=submission(attempt))
+    question = questions["3-1"]
+    question.prompt = "あとから書き換えた問い"
+    question.save_revision().publish()
+
+    client.force_login(employee.user)
+    page = client.get(attempt_url(attempt)).content.decode()
+
+    assert "あとから書き換えた問い" not in page
+    assert questions["3-1"].revisions.order_by("pk").first().as_object().prompt in page
