@@ -37,14 +37,18 @@ def attempt_questions(*, attempt: QuizAttempt) -> list[dict]:
     items = list(
         AttemptItem.objects.filter(attempt=attempt).select_related("question").prefetch_related("question__choices")
     )
-    answered = {}
+    contents = {}
     if attempt.state == QuizAttempt.State.GRADED:
         versions = [item.question_version for item in items if item.question_version]
-        answered = {revision.pk: revision.as_object() for revision in Revision.objects.filter(pk__in=versions)}
+        contents = dict(Revision.objects.filter(pk__in=versions).values_list("pk", "content"))
     result = []
     for item in items:
-        question = answered.get(item.question_version, item.question)
-        choices = {choice.pk: choice for choice in question.choices.all()}
+        content = contents.get(item.question_version)
+        if content:
+            question, choice_list = _as_answered(content)
+        else:
+            question, choice_list = item.question, list(item.question.choices.all())
+        choices = {choice.pk: choice for choice in choice_list}
         result.append(
             {
                 "item": item,
@@ -54,6 +58,25 @@ def attempt_questions(*, attempt: QuizAttempt) -> list[dict]:
             }
         )
     return result
+
+
+def _as_answered(content: dict):
+    """The question and its choices as a revision stored them (read-only, no queries)."""
+    from types import SimpleNamespace
+
+    question = SimpleNamespace(
+        **{name: content.get(name, "") for name in ("situation", "prompt", "explanation", "kind", "clause_key")}
+    )
+    choices = [
+        SimpleNamespace(
+            pk=choice["pk"],
+            text=choice.get("text", ""),
+            is_correct=bool(choice.get("is_correct")),
+            feedback=choice.get("feedback", ""),
+        )
+        for choice in content.get("choices", [])
+    ]
+    return question, choices
 
 
 def clause_index(*, guideline: GuidelinePage) -> dict[str, dict]:

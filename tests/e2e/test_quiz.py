@@ -104,10 +104,9 @@ def _choose(page, item: Item, chosen: list[int]) -> None:
         target = item.shown.index(chosen[0])
         size = len(item.shown)
         down, up = (target - current) % size, (current - target) % size
-        if target == current:
-            page.keyboard.press("Space")
-        for _ in range(down if down <= up else up):
+        for _ in range(down if down <= up else up):  # each arrow moves to the next radio and picks it
             page.keyboard.press("ArrowDown" if down <= up else "ArrowUp")
+        page.keyboard.press("Space")  # picks the focused radio (the first, when no arrow was needed)
         radio = page.locator(f"#{item.input_id(chosen[0])}")
         assert has_focus(radio), f"arrow keys left the focus on {focused(page)}"
         expect(radio).to_be_checked()
@@ -176,7 +175,9 @@ def test_ordinary_employee_completes_the_course_by_keyboard_alone(page, question
             expect(error).to_be_focused()
             expect(page).to_have_title(re.compile("^エラー："))
             page.keyboard.press("Tab")
-            expect(error.get_by_role("link", name="第1問：まだ回答していません")).to_be_focused()
+            expect(
+                page.locator(".error-summary").get_by_role("link", name="第1問：まだ回答していません")
+            ).to_be_focused()
             page.keyboard.press("Enter")
             expect(page).to_have_url(re.compile("#question-1$"))
             page.keyboard.press("Tab")
