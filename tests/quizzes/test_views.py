@@ -228,6 +228,17 @@ class TestSubmit:
 
         assert "3問中3問正解（100%）" in text and "この章は合格です。" in text
         assert "間違えた条項だけ再挑戦する" not in text
+        assert "間違えた条項にもう一度挑戦する（任意）" not in text
+
+    def test_a_chapter_passed_with_a_miss_offers_an_optional_retry(self, staff_client, guideline, attempt):
+        guideline.pass_mark = 60
+        guideline.save_revision().publish()
+        staff_client.post(attempt_url(attempt), form_data(submission(attempt, right_keys={"3-1", "3-2"})))
+
+        text = squeeze(visible_text(staff_client.get(attempt_url(attempt)).content.decode()))
+
+        assert "この章は合格です。" in text
+        assert "間違えた条項にもう一度挑戦する（任意）" in text
 
     @pytest.mark.parametrize("second", ["other_answers", "same_answers", "malformed"])
     def test_a_repeated_submit_shows_the_first_result(self, staff_client, employee, attempt, second):
