@@ -19,15 +19,16 @@ class ScenarioQuestionQuerySet(models.QuerySet):
         return self.filter(live=True)
 
     def visible_to(self, user):
-        """Questions an admin user may see: their municipality's guideline's (all for superusers)."""
-        if not user.is_authenticated:
+        """Questions an admin user may see: their municipality's guideline's (all for superusers),
+        by the same rule as GuidelinePage.objects.visible_to."""
+        from courses.models import ALL_MUNICIPALITIES, readable_municipality
+
+        municipality = readable_municipality(user)
+        if municipality is None:
             return self.none()
-        if user.is_superuser:
+        if municipality is ALL_MUNICIPALITIES:
             return self.all()
-        staff = getattr(user, "staff_profile", None)
-        if staff is None or not staff.is_active:
-            return self.none()
-        return self.filter(guideline__municipality_id=staff.municipality_id)
+        return self.filter(guideline__municipality_id=municipality)
 
     def for_clauses(self, guideline, clause_keys):
         return self.filter(guideline=guideline, clause_key__in=clause_keys)
@@ -93,13 +94,16 @@ class Choice(Orderable):
         return self.text
 
 
-class QuizAttemptQuerySet(models.QuerySet):
+class OwnedByStaffQuerySet(models.QuerySet):
     def of_user(self, user):
-        """Only the viewer's own attempts; every attempt view goes through this."""
+        """Only the viewer's own rows; every view of attempts and records goes through this."""
         staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
         if staff is None:
             return self.none()
         return self.filter(staff=staff)
+
+
+
 
 
 class QuizAttempt(models.Model):
@@ -118,7 +122,7 @@ class QuizAttempt(models.Model):
     correct_count = models.PositiveSmallIntegerField(default=0)
     question_count = models.PositiveSmallIntegerField(default=0)
 
-    objects = QuizAttemptQuerySet.as_manager()
+    objects = OwnedByStaffQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -182,13 +186,7 @@ class ImmutableRecordError(Exception):
     """A completion record is evidence: it is never changed or deleted once written."""
 
 
-class CompletionRecordQuerySet(models.QuerySet):
-    def of_user(self, user):
-        staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
-        if staff is None:
-            return self.none()
-        return self.filter(staff=staff)
-
+class CompletionRecordQuerySet(OwnedByStaffQuerySet):
     def update(self, **kwargs):
         raise ImmutableRecordError("completion records are never updated")
 
