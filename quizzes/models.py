@@ -103,9 +103,6 @@ class OwnedByStaffQuerySet(models.QuerySet):
         return self.filter(staff=staff)
 
 
-
-
-
 class QuizAttempt(models.Model):
     """One sitting of a chapter's quiz. Open until submitted; graded exactly once."""
 
