@@ -30,12 +30,20 @@ class Browser:
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in sorted(self.cookies.items()))
 
-    def request(self, method: str, path: str, *, form: dict | None = None, timeout: float = 30) -> Response:
-        """One request, no redirect following; Set-Cookie is kept."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: dict | None = None,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30,
+    ) -> Response:
+        """One request, no redirect following; Set-Cookie is kept. `body` is sent as is, with `headers`."""
         parts = urlsplit(self.base_url)
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        headers = {"Host": parts.netloc}
-        body = None
+        headers = {"Host": parts.netloc, **(headers or {})}
         if self.cookies:
             headers["Cookie"] = self.cookie_header()
         if form is not None:

@@ -42,6 +42,13 @@ class Submission:
     answers: dict[int, tuple[int, ...]]
 
 
+def _lock_person(staff_pk: int) -> None:
+    """Serialise one person's quiz writes on their staff row, and on that row only: no ordering
+    or join may pull the municipality or department rows into the lock, or every quiz write of a
+    whole city would wait for the one before."""
+    list(StaffMember.objects.filter(pk=staff_pk).order_by().select_for_update(of=("self",)).values_list("pk"))
+
+
 def _mastered_keys(staff, guideline) -> set[str]:
     return set(
         ClauseProgress.objects.filter(
@@ -74,7 +81,7 @@ def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
         raise QuizError(_("この章の設問には回答できません。"))
     # One person's quiz writes are serialised on their staff row: a double-clicked start finds
     # the attempt the first click opened.
-    StaffMember.objects.select_for_update().filter(pk=staff.pk).first()
+    _lock_person(staff.pk)
     open_attempt = _current_open_attempt(staff, chapter)
     if open_attempt is not None:
         return open_attempt
@@ -169,8 +176,8 @@ def attempt_submit(*, attempt_id: int, user, submission: Submission) -> QuizAtte
     attempt = QuizAttempt.objects.of_user(user).get(pk=attempt_id)
     # Lock the person first (as attempt_start does), then the attempt: two of one person's
     # attempts graded at once update their clause progress one after the other.
-    StaffMember.objects.select_for_update().filter(pk=attempt.staff_id).first()
-    attempt = QuizAttempt.objects.select_for_update().get(pk=attempt.pk)
+    _lock_person(attempt.staff_id)
+    attempt = QuizAttempt.objects.select_for_update(of=("self",)).get(pk=attempt.pk)
     if attempt.state == QuizAttempt.State.GRADED:
         raise AttemptAlreadyGraded(attempt)
     items = list(attempt.items.select_related("question").prefetch_related("question__choices"))
@@ -228,7 +235,8 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
     required of them is passed. Writes the CompletionRecord, once per 年度 (a repeat returns it)."""
     from .selectors import course_progress
 
-    staff = StaffMember.objects.select_for_update().select_related("department", "municipality").get(pk=staff.pk)
+    _lock_person(staff.pk)
+    staff = StaffMember.objects.select_related("department", "municipality").get(pk=staff.pk)
     if not staff.is_active or guideline.municipality_id != staff.municipality_id:
         raise QuizError(_("このガイドラインには誓約できません。"))
     if not agreed:

@@ -92,3 +92,46 @@ def test_twenty_concurrent_submits_grade_the_attempt_exactly_once():
         True,
         False,
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_persons_quiz_write_does_not_hold_up_a_colleague():
+    """The lock that serialises one person's quiz writes covers their staff row only: while it is
+    held, a colleague of the same municipality and department still starts a quiz at once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks (SELECT ... FOR UPDATE); run with DATABASE_URL=postgres://...")
+    _wagtail_seed_ensure()
+    ashiya = MunicipalityFactory.ashiya()
+    department = DepartmentFactory(municipality=ashiya)
+    first = StaffMemberFactory(municipality=ashiya, department=department)
+    colleague = StaffMemberFactory(municipality=ashiya, department=department)
+    guideline = GuidelinePageFactory(municipality=ashiya, slug="ashiya-test")
+    chapter = ChapterPageFactory(parent=guideline, key="3", clause_count=1)
+    QuestionFactory(guideline=guideline, clause_key=chapter.clause_keys()[0])
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_first_persons_lock():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                services._lock_person(first.pk)
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_first_persons_lock)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        attempt = services.attempt_start(staff=colleague, chapter=chapter)
+        assert attempt.staff_id == colleague.pk
+    finally:
+        release.set()
+        holder.join(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
