@@ -238,7 +238,7 @@ class TestRealFixtures:
     def test_every_clause_of_both_guidelines_has_at_least_three_live_questions(self, home):
         paths = _question_fixtures()
         if not paths:
-            pytest.skip(f"no question fixtures yet in {QUESTION_DIR} (they are being written)")
+            pytest.skip(f"no question fixtures in {QUESTION_DIR}")
         guidelines_import_files(paths=sorted(GUIDELINE_DIR.glob("*.json")))
 
         created, unchanged = questions_import_files(paths=paths)
