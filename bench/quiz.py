@@ -252,6 +252,7 @@ def _attempts_create(staff, chapter) -> list[dict]:
     from django.db import connection, transaction
 
     from quizzes.models import AttemptItem, QuizAttempt, ScenarioQuestion
+    from quizzes.services import attempt_items_build
 
     guideline = chapter.guideline
     keys = chapter.clause_keys()
@@ -268,21 +269,11 @@ def _attempts_create(staff, chapter) -> list[dict]:
             ],
             batch_size=BATCH,
         )
-        items = []
-        for attempt, drawn in zip(attempts, drawn_per_person, strict=True):
-            for position, question in enumerate(drawn, start=1):
-                choice_ids = [choice.pk for choice in question.choices.all()]
-                rng.shuffle(choice_ids)
-                items.append(
-                    AttemptItem(
-                        attempt=attempt,
-                        position=position,
-                        question=question,
-                        question_version=question.live_revision_id,
-                        clause_key=question.clause_key,
-                        choice_order=choice_ids,
-                    )
-                )
+        items = [
+            item
+            for attempt, drawn in zip(attempts, drawn_per_person, strict=True)
+            for item in attempt_items_build(attempt=attempt, questions=drawn, rng=rng)
+        ]
         AttemptItem.objects.bulk_create(items, batch_size=BATCH)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {QuizAttempt._meta.db_table}, {AttemptItem._meta.db_table}")

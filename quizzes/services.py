@@ -105,10 +105,17 @@ def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
     if not drawn:
         raise QuizError(_("この章にはまだ設問がありません。"))
     attempt = QuizAttempt.objects.create(staff=staff, guideline=guideline, chapter=chapter, question_count=len(drawn))
+    AttemptItem.objects.bulk_create(attempt_items_build(attempt=attempt, questions=drawn, rng=_random))
+    return attempt
+
+
+def attempt_items_build(*, attempt: QuizAttempt, questions: list[ScenarioQuestion], rng) -> list[AttemptItem]:
+    """The unsaved items of an attempt: each question's live version and its choices in a fresh
+    random order. Also used by bench/quiz.py to prepare attempts in bulk exactly as here."""
     items = []
-    for position, question in enumerate(drawn, start=1):
+    for position, question in enumerate(questions, start=1):
         choice_ids = [choice.pk for choice in question.choices.all()]
-        _random.shuffle(choice_ids)
+        rng.shuffle(choice_ids)
         items.append(
             AttemptItem(
                 attempt=attempt,
@@ -119,8 +126,7 @@ def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
                 choice_order=choice_ids,
             )
         )
-    AttemptItem.objects.bulk_create(items)
-    return attempt
+    return items
 
 
 def _validate(items: list[AttemptItem], submission: Submission) -> None:

@@ -41,3 +41,12 @@ def response_text(response) -> str:
         walk(json.loads(body))
         body = "\n".join(strings)
     return html.unescape(body)
+
+
+def write_json(tmp_path, name: str, data):
+    """A fixture file for an import test: JSON of `data`, or `data` itself when it is text."""
+    import json
+
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path

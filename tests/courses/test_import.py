@@ -17,6 +17,7 @@ from wagtail.models import Page, Revision, Site
 from courses.models import ChapterPage, GuidelinePage, HomePage
 from courses.services import GuidelineImportError, guideline_import, guidelines_import_files
 from people.models import Municipality
+from tests.helpers import write_json
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +28,6 @@ SUKAGAWA = FIXTURES / "sukagawa.json"
 
 def fixture(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def write(tmp_path: Path, name: str, data) -> Path:
-    path = tmp_path / name
-    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 def counts() -> dict[str, int]:
@@ -165,7 +160,7 @@ class TestMalformedFixture:
     def test_import_stops_naming_file_chapter_and_clause(self, tmp_path, break_it, message):
         data = fixture(ASHIYA)
         break_it(data)
-        path = write(tmp_path, "ashiya-broken.json", data)
+        path = write_json(tmp_path, "ashiya-broken.json", data)
         before = counts()
 
         with pytest.raises(GuidelineImportError) as excinfo:
@@ -182,7 +177,7 @@ class TestMalformedFixture:
         data["slug"] = "second"
         data["municipality"] = {"code": "999999", "name": "第二市", "slug": "second"}
         break_it(data)
-        bad = write(tmp_path, "second.json", data)
+        bad = write_json(tmp_path, "second.json", data)
         before = counts()
 
         with pytest.raises(GuidelineImportError) as excinfo:
@@ -195,7 +190,7 @@ class TestMalformedFixture:
 
     def test_bad_json_names_the_file_line_and_column(self, tmp_path):
         text = ASHIYA.read_text(encoding="utf-8")
-        bad = write(tmp_path, "sukagawa-truncated.json", text[: len(text) // 2])
+        bad = write_json(tmp_path, "sukagawa-truncated.json", text[: len(text) // 2])
         before = counts()
 
         with pytest.raises(GuidelineImportError) as excinfo:
@@ -222,7 +217,7 @@ class TestMalformedFixture:
         _bad_date(data)
 
         with pytest.raises(GuidelineImportError) as excinfo:
-            guidelines_import_files(paths=[write(tmp_path, "a.json", data)])
+            guidelines_import_files(paths=[write_json(tmp_path, "a.json", data)])
 
         assert len(excinfo.value.errors) == 4
 
@@ -230,7 +225,7 @@ class TestMalformedFixture:
         """The slug clash is only found against the database, after the first file is written."""
         thief = copy.deepcopy(fixture(SUKAGAWA))
         thief["slug"] = fixture(ASHIYA)["slug"]
-        second = write(tmp_path, "thief.json", thief)
+        second = write_json(tmp_path, "thief.json", thief)
         before = counts()
 
         with pytest.raises(GuidelineImportError, match="thief.json: スラッグ「ashiya-sns-guideline」は別の自治体"):
@@ -242,7 +237,7 @@ class TestMalformedFixture:
     def test_the_command_reports_the_errors_and_writes_nothing(self, tmp_path):
         data = fixture(ASHIYA)
         _missing_body(data)
-        bad = write(tmp_path, "broken.json", data)
+        bad = write_json(tmp_path, "broken.json", data)
         before = counts()
 
         with pytest.raises(CommandError) as excinfo:

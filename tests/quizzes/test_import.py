@@ -5,7 +5,6 @@ place and writes nothing; and the real question fixtures cover every clause of b
 from __future__ import annotations
 
 import copy
-import json
 from io import StringIO
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from courses.services import guidelines_import_files
 from quizzes.importing import QuestionImportError, questions_import_files
 from quizzes.models import Choice, ScenarioQuestion
 from tests.factories import ChapterPageFactory
+from tests.helpers import write_json
 
 pytestmark = pytest.mark.django_db
 
@@ -59,12 +59,6 @@ def chapter(guideline):
     return ChapterPageFactory(parent=guideline, key="3", clause_count=3)
 
 
-def write(tmp_path: Path, name: str, data) -> Path:
-    path = tmp_path / name
-    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
 def counts() -> dict[str, int]:
     return {
         "questions": ScenarioQuestion.objects.count(),
@@ -76,7 +70,7 @@ def counts() -> dict[str, int]:
 class TestImportCreates:
     def test_questions_are_created_live_with_a_revision(self, tmp_path):
         created, unchanged = questions_import_files(
-            paths=[write(tmp_path, "a.json", VALID), write(tmp_path, "b.json", MORE)]
+            paths=[write_json(tmp_path, "a.json", VALID), write_json(tmp_path, "b.json", MORE)]
         )
 
         assert (created, unchanged) == (3, 0)
@@ -96,7 +90,7 @@ class TestImportCreates:
         assert counts() == {"questions": 3, "choices": 10, "revisions": 3}
 
     def test_running_the_import_again_creates_nothing(self, tmp_path):
-        paths = [write(tmp_path, "a.json", VALID), write(tmp_path, "b.json", MORE)]
+        paths = [write_json(tmp_path, "a.json", VALID), write_json(tmp_path, "b.json", MORE)]
         questions_import_files(paths=paths)
         before = counts()
         revisions = dict(ScenarioQuestion.objects.values_list("external_id", "live_revision_id"))
@@ -107,7 +101,7 @@ class TestImportCreates:
         assert dict(ScenarioQuestion.objects.values_list("external_id", "live_revision_id")) == revisions
 
     def test_an_edited_question_is_left_as_the_editor_made_it(self, tmp_path):
-        path = write(tmp_path, "a.json", VALID)
+        path = write_json(tmp_path, "a.json", VALID)
         questions_import_files(paths=[path])
         question = ScenarioQuestion.objects.get(external_id="ashiya-3-1-a")
         question.prompt = "編集者が直した問い"
@@ -119,7 +113,7 @@ class TestImportCreates:
 
     def test_the_management_command_reports_what_it_did(self, tmp_path):
         out = StringIO()
-        call_command("import_questions", str(write(tmp_path, "a.json", VALID)), stdout=out)
+        call_command("import_questions", str(write_json(tmp_path, "a.json", VALID)), stdout=out)
 
         assert "作成 2 件、変更なし 0 件" in out.getvalue()
 
@@ -180,8 +174,8 @@ BROKEN = {
 class TestImportRefuses:
     @pytest.mark.parametrize(("mutate", "expected"), BROKEN.values(), ids=BROKEN.keys())
     def test_a_malformed_file_names_the_place_and_writes_nothing(self, tmp_path, mutate, expected):
-        good = write(tmp_path, "b.json", MORE)
-        broken = write(tmp_path, "a.json", _broken(mutate))
+        good = write_json(tmp_path, "b.json", MORE)
+        broken = write_json(tmp_path, "a.json", _broken(mutate))
 
         with pytest.raises(QuestionImportError) as caught:
             questions_import_files(paths=[good, broken])
@@ -193,7 +187,7 @@ class TestImportRefuses:
 
     def test_the_same_id_in_two_files_is_named_and_nothing_is_written(self, tmp_path):
         other = {"guideline": "ashiya-test", "questions": [_question("ashiya-3-1-a", "3-3")]}
-        paths = [write(tmp_path, "a.json", VALID), write(tmp_path, "b.json", other)]
+        paths = [write_json(tmp_path, "a.json", VALID), write_json(tmp_path, "b.json", other)]
 
         with pytest.raises(QuestionImportError) as caught:
             questions_import_files(paths=paths)
@@ -203,7 +197,7 @@ class TestImportRefuses:
 
     @pytest.mark.parametrize("content", ["{", "[]", '"questions"', b"\xff\xfe{}"], ids=["json", "list", "str", "bytes"])
     def test_an_unreadable_file_is_named_and_nothing_is_written(self, tmp_path, content):
-        good = write(tmp_path, "b.json", MORE)
+        good = write_json(tmp_path, "b.json", MORE)
         broken = tmp_path / "a.json"
         if isinstance(content, bytes):
             broken.write_bytes(content)
@@ -217,7 +211,7 @@ class TestImportRefuses:
         assert counts() == {"questions": 0, "choices": 0, "revisions": 0}
 
     def test_the_management_command_says_nothing_was_written(self, tmp_path):
-        path = write(tmp_path, "a.json", _broken(_set(["questions", 0, "clause"], "3-9")))
+        path = write_json(tmp_path, "a.json", _broken(_set(["questions", 0, "clause"], "3-9")))
 
         with pytest.raises(CommandError, match="何も書き込んでいません") as caught:
             call_command("import_questions", str(path), stdout=StringIO())
