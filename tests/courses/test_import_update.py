@@ -12,8 +12,9 @@ from wagtail.models import Page, Revision
 
 from courses.models import ChapterPage, GuidelinePage
 from courses.services import GuidelineImportError, guideline_import, guidelines_import_files
+from tests.helpers import write_json
 
-from .test_import import ASHIYA, SUKAGAWA, _clause, counts, fixture, write
+from .test_import import ASHIYA, SUKAGAWA, _clause, counts, fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_a_bad_update_changes_nothing(tmp_path):
 
     with pytest.raises(GuidelineImportError, match="bad.json 章「4」 条項「4-5-ア」: 「body」がありません。"):
         guidelines_import_files(
-            paths=[write(tmp_path, "good.json", good), write(tmp_path, "bad.json", bad)], update=True
+            paths=[write_json(tmp_path, "good.json", good), write_json(tmp_path, "bad.json", bad)], update=True
         )
 
     assert counts() == before
@@ -127,7 +128,7 @@ def test_the_command_with_update_reports_the_changed_chapter(tmp_path):
     _clause(data, "4-4")["body"] = "勤務時間中における個人的な情報発信は、しないこと。"
     out = StringIO()
 
-    call_command("import_guidelines", str(write(tmp_path, "sukagawa.json", data)), "--update", stdout=out)
+    call_command("import_guidelines", str(write_json(tmp_path, "sukagawa.json", data)), "--update", stdout=out)
 
     assert "更新: 4 ソーシャルメディアの利用に当たっての基本的な留意事項" in out.getvalue()
     assert "完了: 作成 0 件、更新 1 件、変更なし 5 件" in out.getvalue()
@@ -138,6 +139,6 @@ def test_the_command_with_update_reports_the_changed_chapter(tmp_path):
 def test_the_command_with_a_bad_file_over_existing_pages_writes_nothing(tmp_path):
     before = counts()
     with pytest.raises(CommandError, match="broken.json: JSON の書式誤り"):
-        call_command("import_guidelines", str(write(tmp_path, "broken.json", "{")), "--update", stdout=StringIO())
+        call_command("import_guidelines", str(write_json(tmp_path, "broken.json", "{")), "--update", stdout=StringIO())
     assert counts() == before
     assert Page.objects.filter(live=False).count() == 0
