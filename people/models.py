@@ -145,6 +145,11 @@ class StaffMember(models.Model):
         default=False,
         help_text=_("市の公式ソーシャルメディアアカウントを業務で運用している"),
     )
+    elected = models.BooleanField(
+        _("公選職"),
+        default=False,
+        help_text=_("公職選挙法に基づき選ばれる者（市長・議員など）。どちらのガイドラインの対象でもありません。"),
+    )
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE)
     is_active = models.BooleanField(_("在職"), default=True)
 

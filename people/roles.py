@@ -1,0 +1,34 @@
+"""Permissions that come with a role on the staff record (decision 0009).
+
+HR's admin access follows `StaffMember.role`, not a group that could drift from the roster: a
+person moved out of 人事課 loses the admin with the roster change that moves them."""
+
+from __future__ import annotations
+
+from .models import StaffMember
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    StaffMember.Role.HR: frozenset(
+        {
+            "wagtailadmin.access_admin",
+            "people.view_staffmember",
+            "people.import_roster",
+            "training.view_trainingcycle",
+            "training.add_trainingcycle",
+            "training.change_trainingcycle",
+            "reports.view_reports",
+        }
+    ),
+    StaffMember.Role.DEPARTMENT_HEAD: frozenset(),
+    StaffMember.Role.EMPLOYEE: frozenset(),
+}
+
+
+def role_permissions(user) -> frozenset[str]:
+    """The permissions a user holds through their staff role (none when inactive or without one)."""
+    if not user.is_active or user.is_anonymous:
+        return frozenset()
+    staff = getattr(user, "staff_profile", None)
+    if staff is None or not staff.is_active:
+        return frozenset()
+    return ROLE_PERMISSIONS.get(staff.role, frozenset())
