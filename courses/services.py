@@ -355,6 +355,8 @@ def guidelines_import_files(*, paths: list[Path], update: bool = False, user=Non
 
 EDITOR_GROUP = "{municipality} 編集者"
 APPROVER_GROUP = "{municipality} 承認者"
+QUESTION_WORKFLOW = "設問承認フロー"
+QUESTION_TASK = "設問の承認（自治体別）"
 
 
 @transaction.atomic
@@ -376,8 +378,10 @@ def editorial_setup(*, guideline: GuidelinePage):
                 content_type__app_label="wagtailcore", codename=f"{permission_type}_page"
             )
             GroupPagePermission.objects.get_or_create(group=group, page=guideline, permission=permission)
-    # Scenario questions: editors write drafts; approvers publish them (quizzes.permissions keeps
-    # both inside their municipality).
+    # Scenario questions: editors write drafts and submit them to the question workflow, which
+    # routes each to its own municipality's approvers (quizzes.models.QuestionApprovalTask);
+    # approvers may also publish their own edits, as with pages. quizzes.permissions keeps both
+    # inside their municipality.
     question_codenames = {
         editors: ("add_scenarioquestion", "change_scenarioquestion", "view_scenarioquestion"),
         approvers: (
@@ -396,4 +400,24 @@ def editorial_setup(*, guideline: GuidelinePage):
     workflow, _created = Workflow.objects.get_or_create(name=f"{name} ガイドライン承認フロー")
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task.task_ptr, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=guideline, defaults={"workflow": workflow})
+    _question_workflow_ensure(approvers)
     return editors, approvers
+
+
+def _question_workflow_ensure(approvers) -> None:
+    """One workflow for scenario questions (Wagtail assigns workflows per content type) whose one
+    task lets each municipality's approvers approve their own municipality's questions only."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Workflow, WorkflowContentType, WorkflowTask
+
+    from quizzes.models import QuestionApprovalTask, ScenarioQuestion
+
+    task = QuestionApprovalTask.objects.filter(name=QUESTION_TASK).first()
+    if task is None:
+        task = QuestionApprovalTask.objects.create(name=QUESTION_TASK)
+    task.groups.add(approvers)
+    workflow, _created = Workflow.objects.get_or_create(name=QUESTION_WORKFLOW)
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task.task_ptr, defaults={"sort_order": 0})
+    WorkflowContentType.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(ScenarioQuestion), defaults={"workflow": workflow}
+    )

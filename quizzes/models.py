@@ -6,12 +6,14 @@ in SQL; they cite clauses by the stable key of courses.blocks.ClauseBlock.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, WorkflowMixin
+from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, Task, TaskState, WorkflowMixin
 
 
 class ScenarioQuestionQuerySet(models.QuerySet):
@@ -254,3 +256,84 @@ class CompletionRecord(models.Model):
     @property
     def first_try_percent(self) -> int:
         return round(100 * self.first_try_correct / self.first_try_total) if self.first_try_total else 0
+
+
+class QuestionApprovalTask(Task):
+    """Approval of scenario questions, routed by the question's municipality (decision 0008).
+
+    A Wagtail workflow is assigned per content type, so one workflow serves every municipality's
+    questions; this task lets a member of its approver groups moderate a question only when it
+    belongs to their own municipality. It is deliberately not a GroupApprovalTask: Wagtail would
+    then mail every group member about every submission, 須賀川市's approvers about 芦屋市's
+    questions included (quizzes.notifications mails the right municipality's approvers instead).
+    """
+
+    groups = models.ManyToManyField(
+        Group,
+        verbose_name=_("承認者グループ"),
+        help_text=_("このグループの職員が、自分の自治体の設問に限って承認できます。"),
+    )
+
+    admin_form_fields = [*Task.admin_form_fields, "groups"]
+
+    class Meta:
+        verbose_name = _("設問の承認（自治体別）")
+        verbose_name_plural = _("設問の承認（自治体別）")
+
+    def _in_groups(self, user) -> bool:
+        cache = user.__dict__.setdefault("_question_approval_checks", {})
+        if self.pk not in cache:
+            cache[self.pk] = self.groups.filter(id__in=user.groups.all()).exists()
+        return cache[self.pk]
+
+    def user_may_moderate(self, obj, user) -> bool:
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        return self._in_groups(user) and ScenarioQuestion.objects.visible_to(user).filter(pk=obj.pk).exists()
+
+    def user_can_access_editor(self, obj, user):
+        return self.user_may_moderate(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return not self.user_may_moderate(obj, user)
+
+    def user_can_lock(self, obj, user):
+        return self.user_may_moderate(obj, user)
+
+    def user_can_unlock(self, obj, user):
+        return False
+
+    def get_actions(self, obj, user):
+        if not self.user_may_moderate(obj, user):
+            return []
+        return [
+            ("reject", _("修正を依頼"), True),
+            ("approve", _("承認"), False),
+            ("approve", _("コメントを付けて承認"), True),
+        ]
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
+        if user.is_superuser:
+            return states
+        if not self._in_groups(user):
+            return TaskState.objects.none()
+        visible = ScenarioQuestion.objects.visible_to(user).annotate(pk_text=Cast("pk", models.CharField()))
+        return states.filter(workflow_state__object_id__in=visible.values("pk_text"))
+
+    def approvers_for(self, obj):
+        """The active members of this task's groups in the question's municipality: who is told."""
+        from people.models import User
+
+        return User.objects.filter(
+            pk__in=User.objects.filter(groups__in=self.groups.all()).values("pk"),
+            is_active=True,
+            staff_profile__is_active=True,
+            staff_profile__municipality_id=obj.guideline.municipality_id,
+        )
+
+    @classmethod
+    def get_description(cls):
+        return _("承認者グループの職員が、自分の自治体の設問を承認します")

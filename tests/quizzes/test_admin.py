@@ -4,7 +4,9 @@ editors only; an editor's change is a draft until an approver publishes it."""
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.urls import reverse
+from wagtail.models import TaskState, WorkflowState
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from courses.services import editorial_setup
@@ -29,7 +31,7 @@ def world(ashiya, sukagawa):
     ChapterPageFactory(parent=ga, key="3", clause_count=3)
     ChapterPageFactory(parent=gs, key="4", clause_count=3)
     a_editors, a_approvers = editorial_setup(guideline=ga)
-    s_editors, _s_approvers = editorial_setup(guideline=gs)
+    s_editors, s_approvers = editorial_setup(guideline=gs)
 
     def member(municipality, group):
         staff = StaffMemberFactory(municipality=municipality, department=DepartmentFactory(municipality=municipality))
@@ -42,6 +44,7 @@ def world(ashiya, sukagawa):
         "editor": member(ashiya, a_editors),
         "approver": member(ashiya, a_approvers),
         "suka_editor": member(sukagawa, s_editors),
+        "suka_approver": member(sukagawa, s_approvers),
         "ga": ga,
         "gs": gs,
     }
@@ -149,3 +152,69 @@ def test_a_question_cannot_be_added_to_another_municipalitys_guideline(client, w
     response = client.post(reverse("wagtailsnippets_quizzes_scenarioquestion:add"), data)
     assert response.status_code == 200
     assert not ScenarioQuestion.objects.filter(external_id="new-q").exists()
+
+
+def _workflow_action_url(question, task_state, action="approve"):
+    return reverse(
+        "wagtailsnippets_quizzes_scenarioquestion:workflow_action", args=[question.pk, action, task_state.pk]
+    )
+
+
+def test_an_editors_submitted_change_goes_live_when_an_approver_of_the_same_city_approves(client, world):
+    question = world["ashiya_q"]
+    client.force_login(world["editor"])
+    mail.outbox.clear()
+
+    data = _form(question, prompt="承認待ちの設問：どうしますか。") | {"action-submit": "action-submit"}
+    response = client.post(_edit_url(question), data)
+
+    assert response.status_code == 302
+    question = ScenarioQuestion.objects.get(pk=question.pk)
+    state = question.current_workflow_state
+    assert state is not None and state.status == WorkflowState.STATUS_IN_PROGRESS
+    assert question.prompt == "芦屋の設問：どう対応しますか。"  # staff still get the live text
+    # Only 芦屋市's approver is told; 須賀川市's approver hears nothing of 芦屋市's question.
+    told = {address for message in mail.outbox for address in message.to}
+    assert world["approver"].email in told
+    assert world["suka_approver"].email not in told
+
+    # 須賀川市's approver is offered nothing, finds nothing to review, and cannot approve.
+    task_state = state.current_task_state
+    task = task_state.task.specific
+    assert task.get_actions(question, world["suka_approver"]) == []
+    assert not TaskState.objects.reviewable_by(world["suka_approver"]).exists()
+    client.force_login(world["suka_approver"])
+    response = client.post(_workflow_action_url(question, task_state), {"comment": ""})
+    assert response.status_code == 404
+    state.refresh_from_db()
+    assert state.status == WorkflowState.STATUS_IN_PROGRESS
+
+    # 芦屋市's approver has it waiting for review and approves it; it is live.
+    assert list(TaskState.objects.reviewable_by(world["approver"])) == [task_state]
+    client.force_login(world["approver"])
+    response = client.post(_workflow_action_url(question, task_state), {"comment": "確認しました"})
+    assert response.status_code in (200, 302)
+    state.refresh_from_db()
+    assert state.status == WorkflowState.STATUS_APPROVED
+    question = ScenarioQuestion.objects.get(pk=question.pk)
+    assert question.prompt == "承認待ちの設問：どうしますか。"
+    assert not question.has_unpublished_changes
+
+
+def test_an_editor_cannot_publish_a_question_directly(client, world):
+    question = world["ashiya_q"]
+    client.force_login(world["editor"])
+    data = _form(question, prompt="勝手に公開") | {"action-publish": "action-publish"}
+    client.post(_edit_url(question), data)
+    assert ScenarioQuestion.objects.get(pk=question.pk).prompt == "芦屋の設問：どう対応しますか。"
+
+
+def test_an_editor_can_not_approve_their_own_submission(client, world):
+    question = world["ashiya_q"]
+    client.force_login(world["editor"])
+    client.post(_edit_url(question), _form(question, prompt="自分で承認") | {"action-submit": "action-submit"})
+    task_state = ScenarioQuestion.objects.get(pk=question.pk).current_workflow_state.current_task_state
+    assert task_state.task.specific.get_actions(question, world["editor"]) == []
+    client.post(_workflow_action_url(question, task_state), {"comment": ""})
+    task_state.refresh_from_db()
+    assert task_state.status == TaskState.STATUS_IN_PROGRESS
