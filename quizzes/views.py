@@ -29,20 +29,28 @@ def quiz_start(request, chapter_id: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def attempt(request, pk: int):
-    attempt = selectors.attempt_for_user(user=request.user, pk=pk)
     if request.method == "POST":
-        try:
-            if attempt.state == QuizAttempt.State.GRADED:
-                # Before parsing: a repeated submit shows the first result, whatever it sends.
-                raise services.AttemptAlreadyGraded(attempt)
-            submission = parse_submission(request.POST)
-            services.attempt_submit(attempt_id=attempt.pk, user=request.user, submission=submission)
-        except services.AttemptAlreadyGraded as exc:
-            messages.info(request, str(exc))
-        except services.QuizError as exc:
+        return _submit(request, pk)
+    return _render(request, selectors.attempt_for_user(user=request.user, pk=pk))
+
+
+def _submit(request, pk: int):
+    """Grade, then show the result by redirect. The well-formed submit, the common case, reads
+    the attempt once, under its lock, in the service; refusals read it again to explain."""
+    try:
+        submission = parse_submission(request.POST)
+        services.attempt_submit(attempt_id=pk, user=request.user, submission=submission)
+    except QuizAttempt.DoesNotExist:
+        raise Http404 from None
+    except services.AttemptAlreadyGraded as exc:
+        messages.info(request, str(exc))
+    except services.QuizError as exc:
+        attempt = selectors.attempt_for_user(user=request.user, pk=pk)
+        if attempt.state != QuizAttempt.State.GRADED:
             return _render(request, attempt, error=str(exc), answers=request.POST, status=400)
-        return redirect("quizzes:attempt", pk=attempt.pk)
-    return _render(request, attempt)
+        # A repeated submit shows the first result, whatever it sends.
+        messages.info(request, str(services.AttemptAlreadyGraded(attempt)))
+    return redirect("quizzes:attempt", pk=pk)
 
 
 def _render(request, attempt, *, error=None, answers=None, status=200):

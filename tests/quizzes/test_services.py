@@ -220,6 +220,11 @@ class TestGrading:
         assert (graded.correct_count, graded.question_count, graded.score_percent) == (2, 3, 67)
         entry = ModelLogEntry.objects.get(action="quizzes.attempt_graded")
         assert entry.object_id == str(attempt.pk) and entry.user_id == employee.user_id
+        assert entry.data == {"chapter": chapter.pk, "correct": 2, "questions": 3}
+        # Written without save(), it is still an entry Wagtail's own log() would accept and show.
+        entry.full_clean()
+        assert entry.message == "設問への回答を採点しました"
+        assert list(ModelLogEntry.objects.for_instance(graded)) == [entry]
 
     def test_right_answers_master_clauses_and_wrong_ones_are_missed(self, employee, chapter, questions):
         submit(employee, start(employee, chapter), right_keys={"3-1"})
