@@ -4,7 +4,8 @@ from allauth.account.forms import LoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Municipality, login_username
+from . import roster
+from .models import Municipality, RosterImport, login_username
 
 
 class StaffLoginForm(LoginForm):
@@ -44,3 +45,38 @@ class StaffLoginForm(LoginForm):
         if password:
             credentials["password"] = password
         return credentials
+
+
+class RosterUploadForm(forms.Form):
+    """The roster import's upload: which kind of file, for which municipality (HR: their own), the file."""
+
+    kind = forms.ChoiceField(
+        label=_("ファイルの種類"),
+        choices=RosterImport.Kind.choices,
+        initial=RosterImport.Kind.STAFF,
+        widget=forms.RadioSelect,
+    )
+    municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(), label=_("自治体"), empty_label=None)
+    file = forms.FileField(label=_("CSVファイル"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "UTF-8（BOM付き可）または Shift_JIS（Excel の「CSV（コンマ区切り）」）。%(size)s MB・%(lines)s行まで。"
+        ) % {"size": f"{roster.max_bytes() / 1024 / 1024:g}", "lines": f"{roster.max_lines():,}"}
+        field = self.fields["municipality"]
+        field.queryset = municipalities
+        self.municipality_choices = list(municipalities)
+        if len(self.municipality_choices) == 1:
+            # HR imports for their own municipality whatever is posted: only the platform admin chooses.
+            field.initial = self.municipality_choices[0]
+            field.disabled = True
+            field.widget = forms.HiddenInput()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            roster.size_check(upload.size)
+        except roster.RosterFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload

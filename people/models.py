@@ -181,3 +181,104 @@ class StaffMember(models.Model):
 def login_username(municipality_code: str, staff_number: str) -> str:
     """The username that lets staff without e-mail log in by municipality + 職員番号."""
     return f"{municipality_code}-{staff_number}".lower()
+
+
+class DepartmentMembershipQuerySet(models.QuerySet):
+    def open(self):
+        """The current row of each person (one at most; none once they have left)."""
+        return self.filter(valid_to__isnull=True)
+
+    def on(self, day):
+        """Who belonged where on `day`: valid_from ≤ day < valid_to (valid_to empty: still there)."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day), valid_from__lte=day)
+
+
+class DepartmentMembership(models.Model):
+    """Which department a person belonged to, from when until when (half-open: valid_to is the
+    first day elsewhere). Reports count a transferee in the new department from the transfer on;
+    written by people.services (staff_create, transfers, the roster import), never edited."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("職員"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("所属")
+    )
+    valid_from = models.DateField(_("開始日"))
+    valid_to = models.DateField(_("終了日"), null=True, blank=True, help_text=_("この日からは別の所属（または退職）"))
+
+    objects = DepartmentMembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["staff", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff"], condition=Q(valid_to__isnull=True), name="one_open_membership_per_staff"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="membership_ends_after_it_starts",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "valid_from"], name="membership_department_from")]
+        verbose_name = _("所属履歴")
+        verbose_name_plural = _("所属履歴")
+
+    def __str__(self):
+        return f"{self.staff_id} {self.department_id} {self.valid_from}–{self.valid_to or ''}"
+
+
+class RosterImportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """HR: their municipality's imports; the platform admin: all; anyone else: none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        staff = getattr(user, "staff_profile", None)
+        if staff is None or not staff.is_active or not user.has_perm("people.import_roster"):
+            return self.none()
+        return self.filter(municipality_id=staff.municipality_id)
+
+
+class RosterImport(models.Model):
+    """One uploaded roster or department-master file: kept as uploaded (the bytes are what a
+    commit re-reads), with the dry run's summary and, once committed, who committed it."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("職員名簿")
+        DEPARTMENTS = "departments", _("所属マスタ")
+
+    class Status(models.TextChoices):
+        DRY_RUN = "dry_run", _("確認済み（未取込）")
+        COMMITTED = "committed", _("取込済み")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="roster_imports", verbose_name=_("自治体")
+    )
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    file_name = models.CharField(_("ファイル名"), max_length=255)
+    content = models.BinaryField(_("ファイルの内容"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    encoding = models.CharField(_("文字コード"), max_length=20)
+    plan_digest = models.CharField(_("確認結果のハッシュ"), max_length=64)
+    summary = models.JSONField(_("確認結果"), default=dict)
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.DRY_RUN)
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("アップロードした人")
+    )
+    uploaded_at = models.DateTimeField(_("アップロード日時"), auto_now_add=True)
+    committed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("取り込んだ人")
+    )
+    committed_at = models.DateTimeField(_("取込日時"), null=True, blank=True)
+
+    objects = RosterImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        default_permissions = ()
+        permissions = [("import_roster", _("職員名簿・所属マスタを取り込む"))]
+        verbose_name = _("名簿の取込")
+        verbose_name_plural = _("名簿の取込")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.db.models.fields.json import KT
 from django.shortcuts import get_object_or_404
 
-from .models import StaffMember
+from .models import Municipality, RosterImport, StaffMember
 
 
 def staff_list(*, user) -> QuerySet[StaffMember]:
@@ -19,3 +20,34 @@ def staff_list(*, user) -> QuerySet[StaffMember]:
 def staff_get(*, user, pk: int) -> StaffMember:
     """One staff member the viewer may see, or 404 (never someone else's data)."""
     return get_object_or_404(staff_list(user=user), pk=pk)
+
+
+def roster_import_municipalities(*, user) -> QuerySet[Municipality]:
+    """Where a user may import rosters: HR their own municipality, the platform admin any."""
+    if not user.is_authenticated:
+        return Municipality.objects.none()
+    if user.is_superuser:
+        return Municipality.objects.order_by("code")
+    staff = getattr(user, "staff_profile", None)
+    if staff is None or not staff.is_active or not user.has_perm("people.import_roster"):
+        return Municipality.objects.none()
+    return Municipality.objects.filter(pk=staff.municipality_id)
+
+
+def roster_imports(*, user) -> QuerySet[RosterImport]:
+    """The imports a user may see, newest first, without the stored file or the dry run (only its
+    error count)."""
+    return (
+        RosterImport.objects.visible_to(user)
+        .select_related("municipality")
+        .defer("content", "summary")
+        .annotate(error_count=KT("summary__error_count"))
+    )
+
+
+def roster_import_get(*, user, pk: int, with_content: bool = False) -> RosterImport:
+    """One import the user may see, or 404 (another municipality's import is not found)."""
+    queryset = RosterImport.objects.visible_to(user).select_related("municipality")
+    if not with_content:
+        queryset = queryset.defer("content")
+    return get_object_or_404(queryset, pk=pk)
