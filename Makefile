@@ -45,6 +45,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/exports.py
+	$(PY) bench/roster.py --commit
+	$(PY) bench/cycles.py
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 static_collected

@@ -223,6 +223,10 @@ class CompletionRecord(models.Model):
     completed_at = models.DateTimeField(_("修了日時"))
     attested_at = models.DateTimeField(_("誓約日時"))
     verification_code = models.CharField(_("確認コード"), max_length=16, unique=True)
+    # The training cycle the attestation completed (null: attested outside any cycle).
+    cycle = models.ForeignKey(
+        "training.TrainingCycle", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = CompletionRecordQuerySet.as_manager()
 

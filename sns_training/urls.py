@@ -18,6 +18,8 @@ urlpatterns = [
     path("mypage/", include("courses.urls")),
     path("staff/", include("people.urls")),
     path("quiz/", include("quizzes.urls")),
+    path("department/", include("training.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", views.healthz, name="healthz"),
 ]

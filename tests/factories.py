@@ -215,3 +215,41 @@ def department_tree(ashiya, sukagawa) -> dict:
         "jinji": DepartmentFactory(municipality=ashiya, code="2100", name="人事課", parent=somu),
         "s_somu": DepartmentFactory(municipality=sukagawa, code="2000", name="総務部"),
     }
+
+
+ROSTER_HEADER = "職員番号,氏名,カナ,所属コード,任用形態,着任日,メール,在職"
+DEPARTMENT_HEADER = "所属コード,名称,上位所属コード"
+
+
+def roster_csv(
+    *lines: str, header: str = ROSTER_HEADER, encoding: str = "utf-8", bom: bool = False, newline: str = "\n"
+) -> bytes:
+    """A roster file as HR's tools write it: `encoding="cp932", newline="\\r\\n"` is Excel's
+    「CSV（コンマ区切り）」 on Japanese Windows; `bom=True` is Excel's 「CSV UTF-8」."""
+    data = newline.join([header, *lines]).encode(encoding) + newline.encode()
+    return b"\xef\xbb\xbf" + data if bom else data
+
+
+def department_csv(*lines: str, **kwargs) -> bytes:
+    return roster_csv(*lines, header=DEPARTMENT_HEADER, **kwargs)
+
+
+class TrainingCycleFactory(DjangoModelFactory):
+    """Through training.services.cycle_open, so the audience is assigned as HR's opening does.
+    Defaults to 令和8年度 (2026-04-01 to 2027-03-31), due 2026-06-30."""
+
+    class Meta:
+        model = "training.TrainingCycle"
+
+    guideline = factory.SubFactory(GuidelinePageFactory)
+    fiscal_year = 2026
+    opens_on = datetime.date(2026, 4, 1)
+    due_on = datetime.date(2026, 6, 30)
+    closes_on = datetime.date(2027, 3, 31)
+    new_hire_due_days = 30
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from training.services import cycle_open
+
+        return cycle_open(**kwargs)

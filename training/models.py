@@ -1,0 +1,254 @@
+"""Training cycles (one guideline, one 年度, one audience), the assignments that keep them true to
+the roster, and the log of every reminder sent (docs/decisions/0010, 0011)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from sns_training.fiscal_year import fiscal_year_label
+
+
+class TrainingCycleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Cycles a viewer may see: a platform admin all, anyone else with an active staff record
+        their municipality's (HR manages them, a 所属長 picks one on their page)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        staff = getattr(user, "staff_profile", None)
+        if staff is None or not staff.is_active:
+            return self.none()
+        return self.filter(municipality_id=staff.municipality_id)
+
+    def running_on(self, day: datetime.date):
+        """Cycles between their open and close date on `day`: the ones that send reminders."""
+        return self.filter(opens_on__lte=day, closes_on__gte=day)
+
+    def not_closed_on(self, day: datetime.date):
+        """Cycles that still take assignees on `day` (opened or about to open, not closed)."""
+        return self.filter(closes_on__gte=day)
+
+
+class TrainingCycle(models.Model):
+    """HR opens one per municipality, guideline and 年度. Opening assigns the audience; the roster
+    receiver (training.receivers) keeps the assignments true afterwards."""
+
+    municipality = models.ForeignKey(
+        "people.Municipality", on_delete=models.PROTECT, related_name="training_cycles", verbose_name=_("自治体")
+    )
+    guideline = models.ForeignKey(
+        "courses.GuidelinePage", on_delete=models.PROTECT, related_name="+", verbose_name=_("ガイドライン")
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    opens_on = models.DateField(_("開始日"))
+    due_on = models.DateField(_("受講期限"))
+    closes_on = models.DateField(_("終了日"))
+    employment_types = models.JSONField(
+        _("対象の任用形態"),
+        default=list,
+        blank=True,
+        help_text=_("選ばなければ全員（公選職を除く）が対象です。"),
+    )
+    departments = models.ManyToManyField(
+        "people.Department",
+        blank=True,
+        related_name="+",
+        verbose_name=_("対象の所属"),
+        help_text=_("選んだ所属とその下の所属が対象です。選ばなければ全所属が対象です。"),
+    )
+    new_hire_due_days = models.PositiveSmallIntegerField(
+        _("新規着任者の受講期限（着任日から日数）"),
+        default=30,
+        help_text=_("開始後に着任した職員の期限は着任日からこの日数後です（サイクルの受講期限より前にはなりません）。"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrainingCycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fiscal_year", "-opens_on", "-pk"]
+        verbose_name = _("研修サイクル")
+        verbose_name_plural = _("研修サイクル")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "guideline", "fiscal_year"],
+                name="one_cycle_per_guideline_and_fiscal_year",
+                violation_error_message=_("このガイドラインのこの年度の研修サイクルは既にあります。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_on__lte=F("due_on")) & Q(due_on__lte=F("closes_on")),
+                name="cycle_dates_in_order",
+                violation_error_message=_("開始日 ≦ 受講期限 ≦ 終了日 としてください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fiscal_year_label} {self.guideline.title}"
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return fiscal_year_label(self.fiscal_year)
+
+    def audience_q(self, *, department_paths: list[str] | None = None) -> Q:
+        """Who the cycle is for, as a StaffMember filter: active, not elected (公選職 are outside
+        both guidelines), of the municipality, of the chosen employment types and departments
+        (with their sub-departments) where any are chosen."""
+        q = Q(municipality_id=self.municipality_id, is_active=True, elected=False)
+        if self.employment_types:
+            q &= Q(employment_type__in=self.employment_types)
+        if department_paths is None:
+            department_paths = list(self.departments.values_list("path", flat=True))
+        if department_paths:
+            within = Q()
+            for path in department_paths:
+                within |= Q(department__path__startswith=path)
+            q &= within
+        return q
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self):
+        """Not withdrawn (a person who left keeps their row, withdrawn)."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def open(self):
+        """Active and not completed: the people reminders are for."""
+        return self.active().filter(completion__isnull=True)
+
+    def completed(self):
+        return self.filter(completion__isnull=False)
+
+    def overdue(self, on: datetime.date):
+        return self.open().filter(due_on__lt=on)
+
+    def in_subtree(self, department):
+        """Assignments of the people now in the department or below it (a transferee counts in
+        their new department from the transfer on)."""
+        return self.filter(
+            staff__municipality_id=department.municipality_id, staff__department__path__startswith=department.path
+        )
+
+    def visible_to(self, user):
+        """Assignments of the people the viewer may see (StaffMember.objects.visible_to)."""
+        from people.models import StaffMember
+
+        if user.is_authenticated and user.is_superuser:
+            return self.all()
+        return self.filter(staff__in=StaffMember.objects.visible_to(user).values("pk"))
+
+    def with_status(self, on: datetime.date):
+        """`status` computed in SQL: 修了, 期限超過 (open past the due date), 受講中 (a quiz attempt
+        on the guideline since the cycle opened), else 未受講; withdrawn ones 取消."""
+        from quizzes.models import QuizAttempt
+
+        started = QuizAttempt.objects.filter(
+            staff_id=OuterRef("staff_id"),
+            guideline_id=OuterRef("cycle__guideline_id"),
+            started_at__date__gte=OuterRef("cycle__opens_on"),
+        )
+        return self.annotate(
+            status=Case(
+                When(withdrawn_at__isnull=False, then=Value(Assignment.Status.WITHDRAWN)),
+                When(completion__isnull=False, then=Value(Assignment.Status.COMPLETED)),
+                When(due_on__lt=on, then=Value(Assignment.Status.OVERDUE)),
+                When(Exists(started), then=Value(Assignment.Status.IN_PROGRESS)),
+                default=Value(Assignment.Status.NOT_STARTED),
+                output_field=models.CharField(),
+            )
+        )
+
+
+class Assignment(models.Model):
+    """One person's duty to complete one cycle. Never deleted: withdrawal and completion are
+    recorded on the row, and the CompletionRecord it points to is the evidence."""
+
+    class Reason(models.TextChoices):
+        CYCLE_OPEN = "cycle_open", _("サイクル開始時の対象者")
+        NEW_HIRE = "new_hire", _("新規着任")
+        TRANSFERRED = "transferred", _("異動により対象に追加")
+        REACTIVATED = "reactivated", _("再び在職")
+
+    class WithdrawnReason(models.TextChoices):
+        DEACTIVATED = "deactivated", _("在職でなくなった（退職等）")
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("未受講")
+        IN_PROGRESS = "in_progress", _("受講中")
+        COMPLETED = "completed", _("修了")
+        OVERDUE = "overdue", _("期限超過")
+        WITHDRAWN = "withdrawn", _("取消")
+
+    cycle = models.ForeignKey(TrainingCycle, on_delete=models.PROTECT, related_name="assignments")
+    staff = models.ForeignKey("people.StaffMember", on_delete=models.PROTECT, related_name="training_assignments")
+    reason = models.CharField(_("対象となった理由"), max_length=20, choices=Reason.choices)
+    assigned_on = models.DateField(_("対象となった日"))
+    due_on = models.DateField(_("受講期限"))
+    withdrawn_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("取消の理由"), max_length=20, choices=WithdrawnReason.choices, blank=True)
+    completion = models.ForeignKey(
+        "quizzes.CompletionRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(_("修了日時"), null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle_id", "staff_id"]  # ids: ordering by the relations would join their tables
+        verbose_name = _("受講対象")
+        verbose_name_plural = _("受講対象")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "staff"], name="one_assignment_per_cycle_and_staff"),
+        ]
+        indexes = [models.Index(fields=["cycle", "due_on"], name="assignment_cycle_due")]
+
+    def __str__(self):
+        return f"{self.cycle_id} / {self.staff_id}"
+
+
+class ReminderLog(models.Model):
+    """Every reminder: claimed by inserting this row first (unique per person, cycle, kind and day),
+    sent only by whoever inserted it, then stamped `sent_at`. `sent_on` is the day the schedule
+    meant it for (a catch-up run sends a missed day's reminder once, under that day)."""
+
+    class Kind(models.TextChoices):
+        BEFORE_DUE = "before_due", _("期限7日前")
+        DUE = "due", _("期限当日")
+        OVERDUE = "overdue", _("期限超過（毎週）")
+        ESCALATION = "escalation", _("所属長への通知（期限後14日）")
+        MANUAL = "manual", _("所属長からの督促")
+
+    cycle = models.ForeignKey(TrainingCycle, on_delete=models.PROTECT, related_name="reminders")
+    # The person the reminder is about (for an escalation: the one reported to the 所属長).
+    staff = models.ForeignKey("people.StaffMember", on_delete=models.PROTECT, related_name="+")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    sent_on = models.DateField(_("送信予定日"))
+    recipient = models.CharField(_("宛先"), max_length=1000)
+    claim = models.UUIDField(db_index=True, editable=False)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on", "-pk"]
+        verbose_name = _("督促・通知の記録")
+        verbose_name_plural = _("督促・通知の記録")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "cycle", "kind", "sent_on"], name="one_reminder_per_staff_cycle_kind_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sent_on} {self.kind} {self.staff_id}"

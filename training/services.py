@@ -1,0 +1,690 @@
+"""Writes for training: opening and changing cycles, keeping assignments true to the roster,
+completing them, and sending reminders exactly once (docs/decisions/0010, 0011)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, CharField, DateField, Exists, F, OuterRef, Subquery, Value
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from people.models import Department, Municipality, StaffMember
+from sns_training.fiscal_year import fiscal_year_label, fiscal_year_of
+
+from .models import Assignment, ReminderLog, TrainingCycle
+
+logger = logging.getLogger(__name__)
+
+BEFORE_DUE_DAYS = 7  # the first reminder, this many days before the due date
+OVERDUE_EVERY_DAYS = 7  # then on the due date, and every this many days after it
+ESCALATE_AFTER_DAYS = 14  # the 所属長 hears of a person this many days past due
+BATCH = 1_000
+
+
+class TrainingError(Exception):
+    """A training write was refused; the message is shown to the user as is. Nothing was written."""
+
+
+# Cycles ---------------------------------------------------------------------------------------
+
+
+def fiscal_year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    """April 1 to March 31 of the 年度 that starts in `year`."""
+    return datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
+
+
+def _fmt(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _check_dates(*, fiscal_year: int, opens_on, due_on, closes_on) -> None:
+    start, end = fiscal_year_bounds(fiscal_year)
+    for day in (opens_on, due_on, closes_on):
+        if not start <= day <= end:
+            raise TrainingError(
+                _("日付は%(label)sの範囲（%(start)s〜%(end)s）で指定してください。")
+                % {"label": fiscal_year_label(fiscal_year), "start": _fmt(start), "end": _fmt(end)}
+            )
+    if not opens_on <= due_on <= closes_on:
+        raise TrainingError(_("開始日 ≦ 受講期限 ≦ 終了日 としてください。"))
+
+
+def _check_new_hire_days(days: int) -> None:
+    if not 1 <= days <= 365:
+        raise TrainingError(_("新規着任者の受講期限は1〜365日で指定してください。"))
+
+
+def cycle_validate(
+    *,
+    guideline,
+    fiscal_year: int,
+    opens_on: datetime.date,
+    due_on: datetime.date,
+    closes_on: datetime.date,
+    employment_types: Sequence[str] = (),
+    departments: Iterable[Department] = (),
+    new_hire_due_days: int = 30,
+    user=None,
+) -> None:
+    """Everything cycle_open checks before writing (the admin form shows the same messages)."""
+    if user is not None and not user.is_superuser:
+        staff = getattr(user, "staff_profile", None)
+        if staff is None or not staff.is_active or staff.municipality_id != guideline.municipality_id:
+            raise TrainingError(_("このガイドラインの研修サイクルは作成できません。"))
+    _check_dates(fiscal_year=fiscal_year, opens_on=opens_on, due_on=due_on, closes_on=closes_on)
+    _check_new_hire_days(new_hire_due_days)
+    unknown = set(employment_types) - set(StaffMember.EmploymentType.values)
+    if unknown:
+        raise TrainingError(_("任用形態の指定が正しくありません。"))
+    if any(d.municipality_id != guideline.municipality_id for d in departments):
+        raise TrainingError(_("対象の所属は、ガイドラインと同じ自治体のものを選んでください。"))
+    if TrainingCycle.objects.filter(guideline=guideline, fiscal_year=fiscal_year).exists():
+        raise TrainingError(
+            _("このガイドラインの%(label)sの研修サイクルは既にあります。") % {"label": fiscal_year_label(fiscal_year)}
+        )
+
+
+def _lock_municipality(municipality_id: int) -> None:
+    """Opening a cycle and a roster change of one municipality take turns on its row, so a person
+    added while a cycle opens is assigned by one or the other, never missed by both."""
+    list(Municipality.objects.filter(pk=municipality_id).order_by().select_for_update().values_list("pk"))
+
+
+@transaction.atomic
+def cycle_open(
+    *,
+    guideline,
+    fiscal_year: int,
+    opens_on: datetime.date,
+    due_on: datetime.date,
+    closes_on: datetime.date,
+    employment_types: Sequence[str] = (),
+    departments: Iterable[Department] = (),
+    new_hire_due_days: int = 30,
+    user=None,
+    today: datetime.date | None = None,
+) -> TrainingCycle:
+    """Open a cycle and assign everyone in its audience, in one INSERT … SELECT (memory does not
+    grow with the staff count). Whoever already completed the guideline in that 年度 is assigned
+    as completed, with that record."""
+    departments = list(departments)
+    employment_types = sorted(set(employment_types))
+    _lock_municipality(guideline.municipality_id)
+    cycle_validate(
+        guideline=guideline,
+        fiscal_year=fiscal_year,
+        opens_on=opens_on,
+        due_on=due_on,
+        closes_on=closes_on,
+        employment_types=employment_types,
+        departments=departments,
+        new_hire_due_days=new_hire_due_days,
+        user=user,
+    )
+    cycle = TrainingCycle(
+        municipality_id=guideline.municipality_id,
+        guideline=guideline,
+        fiscal_year=fiscal_year,
+        opens_on=opens_on,
+        due_on=due_on,
+        closes_on=closes_on,
+        employment_types=employment_types,
+        new_hire_due_days=new_hire_due_days,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    try:
+        with transaction.atomic():
+            cycle.save()
+    except IntegrityError as exc:  # a concurrent opening of the same cycle won
+        raise TrainingError(
+            _("このガイドラインの%(label)sの研修サイクルは既にあります。") % {"label": fiscal_year_label(fiscal_year)}
+        ) from exc
+    cycle.departments.set(departments)
+    today = today or timezone.localdate()
+    assigned = _assign_audience(cycle, assigned_on=max(today, opens_on), department_paths=[d.path for d in departments])
+    log(instance=cycle, action="training.cycle_opened", user=user, data={"assigned": assigned})
+    return cycle
+
+
+def _records_of_year(cycle: TrainingCycle):
+    """Completion records that complete an assignment of the cycle: the guideline's, of the cycle's
+    年度, attested by its close (one per person and 年度, so one at most)."""
+    from quizzes.models import CompletionRecord
+
+    return CompletionRecord.objects.filter(
+        guideline_id=cycle.guideline_id, fiscal_year=cycle.fiscal_year, attested_at__date__lte=cycle.closes_on
+    ).order_by()
+
+
+def _assign_audience(cycle: TrainingCycle, *, assigned_on: datetime.date, department_paths: list[str]) -> int:
+    """INSERT INTO assignment (…) SELECT … FROM staff WHERE <audience>: one statement, nothing
+    loaded into Python. Returns the number of people assigned."""
+    records = _records_of_year(cycle).filter(staff_id=OuterRef("pk"))
+    select = (
+        StaffMember.objects.filter(cycle.audience_q(department_paths=department_paths))
+        .order_by()
+        .annotate(
+            a_cycle=Value(cycle.pk, output_field=BigIntegerField()),
+            a_staff=F("pk"),
+            a_reason=Value(Assignment.Reason.CYCLE_OPEN.value, output_field=CharField()),
+            a_assigned=Value(assigned_on, output_field=DateField()),
+            a_due=Value(cycle.due_on, output_field=DateField()),
+            a_withdrawn_reason=Value("", output_field=CharField()),
+            a_completion=Subquery(records.values("pk")[:1]),
+            a_completed=Subquery(records.values("attested_at")[:1]),
+        )
+        .values_list(
+            "a_cycle", "a_staff", "a_reason", "a_assigned", "a_due", "a_withdrawn_reason", "a_completion", "a_completed"
+        )
+    )
+    sql, params = select.query.sql_with_params()
+    fields = ("cycle", "staff", "reason", "assigned_on", "due_on", "withdrawn_reason", "completion", "completed_at")
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(Assignment._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(Assignment._meta.db_table)} ({columns}) {sql}", params)  # noqa: S608
+        return cursor.rowcount
+
+
+@transaction.atomic
+def cycle_update(
+    *, cycle: TrainingCycle, due_on: datetime.date, closes_on: datetime.date, new_hire_due_days: int, user=None
+) -> TrainingCycle:
+    """Move the due or close date of an opened cycle (its guideline, 年度, opening and audience are
+    fixed once people are assigned). Due dates follow: nobody's is before the cycle's, or after
+    its close."""
+    cycle = TrainingCycle.objects.select_for_update().get(pk=cycle.pk)
+    _check_dates(fiscal_year=cycle.fiscal_year, opens_on=cycle.opens_on, due_on=due_on, closes_on=closes_on)
+    _check_new_hire_days(new_hire_due_days)
+    before = {"due_on": cycle.due_on.isoformat(), "closes_on": cycle.closes_on.isoformat()}
+    assignments = Assignment.objects.filter(cycle=cycle)
+    if due_on < cycle.due_on:
+        assignments.filter(due_on=cycle.due_on).update(due_on=due_on)
+    else:
+        assignments.filter(due_on__lt=due_on).update(due_on=due_on)
+    assignments.filter(due_on__gt=closes_on).update(due_on=closes_on)
+    cycle.due_on, cycle.closes_on, cycle.new_hire_due_days = due_on, closes_on, new_hire_due_days
+    cycle.save(update_fields=["due_on", "closes_on", "new_hire_due_days"])
+    log(
+        instance=cycle,
+        action="training.cycle_changed",
+        user=user,
+        data={"before": before, "after": {"due_on": due_on.isoformat(), "closes_on": closes_on.isoformat()}},
+    )
+    return cycle
+
+
+# Assignments follow the roster ------------------------------------------------------------------
+
+
+def new_hire_due_on(cycle: TrainingCycle, start: datetime.date) -> datetime.date:
+    """`start` + the cycle's days, never before the cycle's own due date (nobody joining gets less
+    time than everyone else had) and never after its close (it must be completable in the cycle)."""
+    return min(cycle.closes_on, max(cycle.due_on, start + datetime.timedelta(days=cycle.new_hire_due_days)))
+
+
+def _chunks(items: Sequence[int], size: int = BATCH):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _assign(cycle: TrainingCycle, paths: list[str], staff_pks, *, reason: str, on: datetime.date) -> int:
+    """Assign those of `staff_pks` in the cycle's audience who have no assignment in it yet."""
+    created = 0
+    for chunk in _chunks(staff_pks):
+        people = list(
+            StaffMember.objects.filter(cycle.audience_q(department_paths=paths), pk__in=chunk)
+            .exclude(Exists(Assignment.objects.filter(cycle=cycle, staff_id=OuterRef("pk"))))
+            .values_list("pk", "start_date")
+        )
+        records = {
+            staff_pk: (record_pk, attested_at)
+            for staff_pk, record_pk, attested_at in _records_of_year(cycle)
+            .filter(staff_id__in=[pk for pk, _start in people])
+            .values_list("staff_id", "pk", "attested_at")
+        }
+        rows = []
+        for pk, start_date in people:
+            # A new hire is counted from 着任日; anyone else from the day of the change.
+            start = start_date if reason == Assignment.Reason.NEW_HIRE else on
+            if start > cycle.closes_on:
+                continue  # starts after the cycle: next 年度's cycle will have them
+            record_pk, attested_at = records.get(pk, (None, None))
+            rows.append(
+                Assignment(
+                    cycle=cycle,
+                    staff_id=pk,
+                    reason=reason,
+                    assigned_on=max(on, start),
+                    due_on=new_hire_due_on(cycle, start),
+                    completion_id=record_pk,
+                    completed_at=attested_at,
+                )
+            )
+        created += len(Assignment.objects.bulk_create(rows, ignore_conflicts=True))
+    return created
+
+
+def _reinstate(cycle: TrainingCycle, paths: list[str], staff_pks, *, on: datetime.date) -> int:
+    """A person active again gets their withdrawn assignment back (same row, same history), due as
+    a new hire's counted from today."""
+    due_on = new_hire_due_on(cycle, on)
+    count = 0
+    for chunk in _chunks(staff_pks):
+        in_audience = StaffMember.objects.filter(cycle.audience_q(department_paths=paths), pk__in=chunk)
+        count += Assignment.objects.filter(
+            cycle=cycle, staff__in=in_audience.values("pk"), withdrawn_at__isnull=False
+        ).update(
+            withdrawn_at=None,
+            withdrawn_reason="",
+            reason=Assignment.Reason.REACTIVATED,
+            assigned_on=on,
+            due_on=due_on,
+        )
+    return count
+
+
+def _withdraw(cycle: TrainingCycle, staff_pks, *, now: datetime.datetime) -> int:
+    """Withdraw the open assignments of people no longer active; completed ones stay completed."""
+    count = 0
+    for chunk in _chunks(staff_pks):
+        count += (
+            Assignment.objects.open()
+            .filter(cycle=cycle, staff_id__in=chunk)
+            .update(withdrawn_at=now, withdrawn_reason=Assignment.WithdrawnReason.DEACTIVATED)
+        )
+    return count
+
+
+@transaction.atomic
+def assignments_follow_roster(
+    *,
+    municipality: Municipality,
+    on: datetime.date,
+    created: Sequence[int] = (),
+    transferred: Sequence[int] = (),
+    deactivated: Sequence[int] = (),
+    reactivated: Sequence[int] = (),
+) -> dict[str, int]:
+    """Keep every not-yet-closed cycle of the municipality true to a roster change (the receiver of
+    people.signals.roster_changed calls this inside the change's transaction). New and returning
+    people in a cycle's audience are assigned; a transferee keeps their assignment (and is assigned
+    if the move brings them into a cycle's audience); a person who left has their open assignment
+    withdrawn, the row kept. Closed cycles are never touched."""
+    totals = {"assigned": 0, "reinstated": 0, "withdrawn": 0}
+    if not (created or transferred or deactivated or reactivated):
+        return totals
+    _lock_municipality(municipality.pk)
+    now = timezone.now()
+    for cycle in TrainingCycle.objects.filter(municipality=municipality).not_closed_on(on).select_related("guideline"):
+        paths = list(cycle.departments.values_list("path", flat=True))
+        counts = {
+            "new_hire": _assign(cycle, paths, created, reason=Assignment.Reason.NEW_HIRE, on=on),
+            "transferred": _assign(cycle, paths, transferred, reason=Assignment.Reason.TRANSFERRED, on=on),
+            "reinstated": _reinstate(cycle, paths, reactivated, on=on),
+            "withdrawn": _withdraw(cycle, deactivated, now=now),
+        }
+        # Returning people who had no assignment in this cycle are assigned from today.
+        counts["reactivated"] = _assign(cycle, paths, reactivated, reason=Assignment.Reason.REACTIVATED, on=on)
+        if any(counts.values()):
+            log(instance=cycle, action="training.assignments_synced", data={"on": on.isoformat(), **counts})
+        totals["assigned"] += counts["new_hire"] + counts["transferred"] + counts["reactivated"]
+        totals["reinstated"] += counts["reinstated"]
+        totals["withdrawn"] += counts["withdrawn"]
+    return totals
+
+
+# Completion ---------------------------------------------------------------------------------------
+
+
+def assignment_to_complete(*, staff: StaffMember, guideline, on: datetime.date) -> Assignment | None:
+    """The person's open assignment that an attestation today completes, locked: the guideline's
+    cycle of today's 年度, not yet closed (quizzes.services.attestation_create calls this)."""
+    return (
+        Assignment.objects.open()
+        .filter(
+            staff=staff,
+            cycle__guideline=guideline,
+            cycle__fiscal_year=fiscal_year_of(on),
+            cycle__closes_on__gte=on,
+        )
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .first()
+    )
+
+
+def assignment_complete(*, assignment: Assignment, record) -> Assignment:
+    """Mark the assignment completed by the record (inside the attestation's transaction)."""
+    assignment.completion = record
+    assignment.completed_at = record.attested_at
+    assignment.save(update_fields=["completion", "completed_at"])
+    return assignment
+
+
+# Reminders ----------------------------------------------------------------------------------------
+
+
+def reminder_due(
+    *, due_on: datetime.date, assigned_on: datetime.date, on: datetime.date
+) -> tuple[str, datetime.date] | None:
+    """The latest reminder the schedule holds for an open assignment on `on`, as (kind, day): 7 days
+    before the due date, on it, then weekly. Only the latest: a run after missed days sends the
+    one missed reminder that still matters, not a pile of stale ones. None before the first, and
+    for a day before the person was assigned."""
+    if on < due_on - datetime.timedelta(days=BEFORE_DUE_DAYS):
+        return None
+    if on < due_on:
+        kind, day = ReminderLog.Kind.BEFORE_DUE, due_on - datetime.timedelta(days=BEFORE_DUE_DAYS)
+    elif (on - due_on).days < OVERDUE_EVERY_DAYS:
+        kind, day = ReminderLog.Kind.DUE, due_on
+    else:
+        weeks = (on - due_on).days // OVERDUE_EVERY_DAYS
+        kind, day = ReminderLog.Kind.OVERDUE, due_on + datetime.timedelta(days=OVERDUE_EVERY_DAYS * weeks)
+    if day < assigned_on:
+        return None
+    return kind, day
+
+
+def _claim(rows: list[ReminderLog]) -> dict[int, int]:
+    """Insert the log rows (at most one per person), skipping any that exist (unique per person,
+    cycle, kind and day), and return {staff id: log id} of those this call inserted: only those
+    are sent. A concurrent or repeated run inserts nothing for a reminder already claimed, so it
+    never sends it twice."""
+    if not rows:
+        return {}
+    token = uuid.uuid4()
+    for row in rows:
+        row.claim = token
+    ReminderLog.objects.bulk_create(rows, ignore_conflicts=True)
+    return dict(ReminderLog.objects.filter(claim=token).values_list("staff_id", "pk"))
+
+
+def course_url(guideline) -> str:
+    """The absolute link to the course for e-mails (WAGTAILADMIN_BASE_URL = DJANGO_BASE_URL)."""
+    url = guideline.get_url() or "/"
+    if url.startswith(("http://", "https://")):
+        return url
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + url
+
+
+def _render_mail(template: str, context: dict) -> tuple[str, str]:
+    with translation.override("ja"):
+        subject = " ".join(render_to_string(f"training/email/{template}_subject.txt", context).split())
+        body = render_to_string(f"training/email/{template}_body.txt", context)
+    return subject, body
+
+
+def _reminder_message(log_row: ReminderLog, *, on: datetime.date, url: str) -> EmailMessage:
+    assignment = log_row.assignment
+    subject, body = _render_mail(
+        "reminder",
+        {
+            "kind": log_row.kind,
+            "name": log_row.staff.name,
+            "cycle": str(log_row.cycle),
+            "due_on": assignment.due_on,
+            "days_left": (assignment.due_on - on).days,
+            "days_over": (on - assignment.due_on).days,
+            "course_url": url,
+        },
+    )
+    return EmailMessage(subject, body, to=[log_row.recipient])
+
+
+def _send(messages: list[tuple[list[int], EmailMessage]]) -> tuple[int, int]:
+    """Send each message; stamp its log rows sent, or delete them when sending failed (so a later
+    run tries again: a refused message was not sent)."""
+    sent, failed = [], []
+    if messages:
+        mail = get_connection()
+        try:
+            mail.open()
+            for log_ids, message in messages:
+                try:
+                    mail.send_messages([message])
+                except Exception:
+                    logger.exception("training: reminder %s not sent", log_ids)
+                    failed.extend(log_ids)
+                else:
+                    sent.extend(log_ids)
+        finally:
+            mail.close()
+    if sent:
+        ReminderLog.objects.filter(pk__in=sent).update(sent_at=timezone.now())
+    if failed:
+        ReminderLog.objects.filter(pk__in=failed).delete()
+    return len(sent), len(failed)
+
+
+def reminders_deliver(*, log_ids: Sequence[int], on: datetime.date | None = None) -> int:
+    """Send the claimed, unsent reminders to their assignees (the task the 督促 button enqueues,
+    and the daily run's own sending). Returns how many were sent."""
+    on = on or timezone.localdate()
+    rows = list(
+        ReminderLog.objects.filter(pk__in=log_ids, sent_at__isnull=True)
+        .exclude(kind=ReminderLog.Kind.ESCALATION)
+        .select_related("staff", "assignment", "cycle__guideline")
+    )
+    urls: dict[int, str] = {}
+    messages = []
+    for row in rows:
+        if row.cycle_id not in urls:
+            urls[row.cycle_id] = course_url(row.cycle.guideline)
+        messages.append(([row.pk], _reminder_message(row, on=on, url=urls[row.cycle_id])))
+    sent, _failed = _send(messages)
+    return sent
+
+
+@transaction.atomic
+def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None = None) -> ReminderLog:
+    """A 所属長's 督促: one e-mail to the person now, at most one per person, cycle and day. The
+    claim commits with this transaction; the e-mail goes out through the task backend after it."""
+    from .tasks import deliver_reminders
+
+    on = on or timezone.localdate()
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("staff__user", "cycle__guideline")
+        .get(pk=assignment.pk)
+    )
+    cycle = assignment.cycle
+    if assignment.withdrawn_at is not None or assignment.completion_id is not None:
+        raise TrainingError(_("この職員は督促の対象ではありません（修了済み、または対象外です）。"))
+    if not cycle.opens_on <= on <= cycle.closes_on:
+        raise TrainingError(_("研修サイクルの期間外のため、督促できません。"))
+    email = assignment.staff.user.email
+    if not email:
+        raise TrainingError(
+            _("%(name)s さんはメールアドレスが登録されていないため、督促メールを送れません。直接お声がけください。")
+            % {"name": assignment.staff.name}
+        )
+    claimed = _claim(
+        [
+            ReminderLog(
+                cycle=cycle,
+                staff=assignment.staff,
+                assignment=assignment,
+                kind=ReminderLog.Kind.MANUAL,
+                sent_on=on,
+                recipient=email,
+                sent_by=user,
+            )
+        ]
+    )
+    if not claimed:
+        raise TrainingError(
+            _("%(name)s さんには本日すでに督促メールを送信しました。督促は1人につき1日1回までです。")
+            % {"name": assignment.staff.name}
+        )
+    log(
+        instance=assignment,
+        action="training.reminder_sent",
+        user=user,
+        data={"staff_number": assignment.staff.staff_number, "cycle": cycle.pk, "on": on.isoformat()},
+    )
+    log_ids = list(claimed.values())
+    transaction.on_commit(lambda: deliver_reminders.enqueue(log_ids=log_ids))
+    return ReminderLog.objects.get(pk=log_ids[0])
+
+
+def _assignee_reminders(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
+    """Claim and send the day's reminders of one cycle, a thousand assignments at a time (keyset
+    pages on the id: memory does not grow with the audience)."""
+    counts = {"sent": 0, "failed": 0, "no_email": 0}
+    url = course_url(cycle.guideline)
+    candidates = (
+        Assignment.objects.open()
+        .filter(cycle=cycle, due_on__lte=on + datetime.timedelta(days=BEFORE_DUE_DAYS))
+        .order_by("pk")
+    )
+    last = 0
+    while True:
+        page = list(candidates.filter(pk__gt=last).select_related("staff__user")[:BATCH])
+        if not page:
+            return counts
+        last = page[-1].pk
+        rows = []
+        for assignment in page:
+            due = reminder_due(due_on=assignment.due_on, assigned_on=assignment.assigned_on, on=on)
+            if due is None:
+                continue
+            if not assignment.staff.user.email:
+                counts["no_email"] += 1  # listed on the 所属長's page instead
+                continue
+            kind, day = due
+            rows.append(
+                ReminderLog(
+                    cycle=cycle,
+                    staff=assignment.staff,
+                    assignment=assignment,
+                    kind=kind,
+                    sent_on=day,
+                    recipient=assignment.staff.user.email,
+                )
+            )
+        claimed = _claim(rows)
+        messages = []
+        for row in rows:
+            if row.staff_id in claimed:
+                row.pk = claimed[row.staff_id]
+                messages.append(([row.pk], _reminder_message(row, on=on, url=url)))
+        sent, failed = _send(messages)
+        counts["sent"] += sent
+        counts["failed"] += failed
+
+
+def _nearest_heads(cycle: TrainingCycle) -> tuple[dict[int, list[tuple[int, str, str]]], dict[int, str]]:
+    """Active 所属長 with an e-mail address, by department: {department id: [(staff id, name, e-mail)]}."""
+    heads: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for pk, department_id, name, email in (
+        StaffMember.objects.filter(
+            municipality_id=cycle.municipality_id, role=StaffMember.Role.DEPARTMENT_HEAD, is_active=True
+        )
+        .exclude(user__email="")
+        .values_list("pk", "department_id", "name", "user__email")
+    ):
+        heads[department_id].append((pk, name, email))
+    names = dict(Department.objects.filter(pk__in=heads.keys()).values_list("pk", "name"))
+    return heads, names
+
+
+def _head_department(path: str, staff_pk: int, heads: dict) -> int | None:
+    """The nearest department, from the person's own up, with a 所属長 other than the person."""
+    for department_id in reversed([int(part) for part in path.strip("/").split("/") if part]):
+        if any(pk != staff_pk for pk, _name, _email in heads.get(department_id, ())):
+            return department_id
+    return None
+
+
+def _escalations(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
+    """Tell each 所属長 of the people who reached 14 days past due since the last run: one e-mail
+    per 所属長 (the nearest one above the person), listing all their people still open 14 days or
+    more past due, those without e-mail included. Claimed per person (kind escalation, on the day
+    they reached 14 days), so a person is reported once."""
+    counts = {"sent": 0, "failed": 0, "no_head": 0}
+    heads, department_names = _nearest_heads(cycle)
+    overdue = list(
+        Assignment.objects.open()
+        .filter(cycle=cycle, due_on__lte=on - datetime.timedelta(days=ESCALATE_AFTER_DAYS))
+        .select_related("staff__user", "staff__department")
+        .order_by("staff__department__code", "staff__staff_number")
+    )
+    groups: dict[int, list[Assignment]] = defaultdict(list)
+    rows = []
+    for assignment in overdue:
+        department_id = _head_department(assignment.staff.department.path, assignment.staff_id, heads)
+        if department_id is None:
+            counts["no_head"] += 1
+            continue
+        groups[department_id].append(assignment)
+        recipients = [email for pk, _name, email in heads[department_id] if pk != assignment.staff_id]
+        rows.append(
+            ReminderLog(
+                cycle=cycle,
+                staff_id=assignment.staff_id,
+                assignment=assignment,
+                kind=ReminderLog.Kind.ESCALATION,
+                sent_on=assignment.due_on + datetime.timedelta(days=ESCALATE_AFTER_DAYS),
+                recipient=", ".join(recipients),
+            )
+        )
+    claimed_staff = _claim(rows)
+    messages = []
+    for department_id, people in groups.items():
+        log_ids = [claimed_staff[a.staff_id] for a in people if a.staff_id in claimed_staff]
+        if not log_ids:
+            continue  # nobody new for this 所属長 today
+        recipients = heads[department_id]
+        subject, body = _render_mail(
+            "escalation",
+            {
+                "cycle": str(cycle),
+                "heads": [name for _pk, name, _email in recipients],
+                "department": department_names.get(department_id, ""),
+                "people": [
+                    {
+                        "staff_number": a.staff.staff_number,
+                        "name": a.staff.name,
+                        "department": a.staff.department.name,
+                        "due_on": a.due_on,
+                        "days_over": (on - a.due_on).days,
+                        "no_email": not a.staff.user.email,
+                        "new": a.staff_id in claimed_staff,
+                    }
+                    for a in people
+                ],
+                "page_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:department"),
+            },
+        )
+        messages.append((log_ids, EmailMessage(subject, body, to=[email for _pk, _name, email in recipients])))
+    sent, failed = _send(messages)
+    counts["sent"], counts["failed"] = sent, failed
+    return counts
+
+
+def reminders_send(*, on: datetime.date | None = None) -> dict[str, int]:
+    """The daily run (training.tasks.reminders_send): for every cycle running today, each open
+    assignee's scheduled reminder and the 所属長 escalations, each sent at most once however
+    often this runs. Staff without e-mail get none (their 所属長's page lists them)."""
+    on = on or timezone.localdate()
+    totals: dict[str, int] = defaultdict(int)
+    for cycle in TrainingCycle.objects.running_on(on).select_related("guideline"):
+        for name, value in _assignee_reminders(cycle, on).items():
+            totals[f"reminders_{name}"] += value
+        for name, value in _escalations(cycle, on).items():
+            totals[f"escalations_{name}"] += value
+    logger.info("training: reminders for %s: %s", on, dict(totals))
+    return dict(totals)

@@ -1,0 +1,158 @@
+"""The HR admin for training cycles (registered in training/wagtail_hooks.py): a listing with
+対象者数 / 修了者数 / 修了率, creation through training.services.cycle_open, date changes through
+cycle_update. Every view is scoped to the user's municipality; another's cycle answers 404."""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import unquote
+from django.db.models import Count, Q
+from django.http import Http404
+from django.urls import URLPattern
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from . import services
+from .forms import TrainingCycleCreateForm, TrainingCycleEditForm
+from .models import TrainingCycle
+
+
+class TrainingCyclePermissionPolicy(ModelPermissionPolicy):
+    """Django permissions as usual (HR's come with the role), never outside the user's
+    municipality, and no deletion: a cycle is the frame of people's records."""
+
+    def user_has_permission(self, user, action):
+        return action != "delete" and super().user_has_permission(user, action)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and (
+            TrainingCycle.objects.visible_to(user).filter(pk=instance.pk).exists()
+        )
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(self.user_has_permission_for_instance(user, action, instance) for action in actions)
+
+    def instances_user_has_permission_for(self, user, action):
+        if not self.user_has_permission(user, action):
+            return TrainingCycle.objects.none()
+        return TrainingCycle.objects.visible_to(user)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not any(self.user_has_permission(user, action) for action in actions):
+            return TrainingCycle.objects.none()
+        return TrainingCycle.objects.visible_to(user)
+
+
+def _rate(cycle) -> str:
+    return f"{round(100 * cycle.completed_count / cycle.assigned_count)}%" if cycle.assigned_count else "—"
+
+
+class TrainingCycleIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        active = Q(assignments__withdrawn_at__isnull=True)
+        return (
+            TrainingCycle.objects.visible_to(self.request.user)
+            .select_related("guideline", "municipality")
+            .annotate(
+                assigned_count=Count("assignments", filter=active),
+                completed_count=Count("assignments", filter=active & Q(assignments__completion__isnull=False)),
+            )
+            .order_by("-fiscal_year", "-opens_on", "-pk")
+        )
+
+
+class TrainingCycleCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.cycle_open(
+            guideline=data["guideline"],
+            fiscal_year=data["fiscal_year"],
+            opens_on=data["opens_on"],
+            due_on=data["due_on"],
+            closes_on=data["closes_on"],
+            employment_types=data.get("employment_types") or [],
+            departments=data.get("departments") or [],
+            new_hire_due_days=data["new_hire_due_days"],
+            user=self.request.user,
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+    def get_success_message(self, instance):
+        return gettext("研修サイクル「%(cycle)s」を開始し、%(count)s人を対象にしました。") % {
+            "cycle": instance,
+            "count": instance.assignments.count(),
+        }
+
+
+class TrainingCycleEditView(generic.EditView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.cycle_update(
+            cycle=self.object,
+            due_on=data["due_on"],
+            closes_on=data["closes_on"],
+            new_hire_due_days=data["new_hire_due_days"],
+            user=self.request.user,
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+    def get_success_message(self):
+        return gettext("研修サイクル「%(cycle)s」の日程を変更しました。") % {"cycle": self.object}
+
+
+class TrainingCycleViewSet(ModelViewSet):
+    model = TrainingCycle
+    icon = "calendar-alt"
+    menu_label = _("研修サイクル")
+    add_to_admin_menu = True
+    menu_order = 300
+    index_view_class = TrainingCycleIndexView
+    add_view_class = TrainingCycleCreateView
+    edit_view_class = TrainingCycleEditView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_display = [
+        TitleColumn("name", label=_("研修サイクル"), accessor=str, url_name="training_cycles:edit"),
+        Column("municipality", label=_("自治体"), accessor="municipality.name"),
+        Column("due_on", label=_("受講期限")),
+        Column("assigned_count", label=_("対象者数")),
+        Column("completed_count", label=_("修了者数")),
+        Column("rate", label=_("修了率"), accessor=_rate),
+    ]
+
+    def get_form_class(self, for_update=False):
+        return TrainingCycleEditForm if for_update else TrainingCycleCreateForm
+
+    def get_urlpatterns(self):
+        """Every view of one cycle (edit, history, usage…) answers 404 for a cycle outside the
+        user's municipality, before Wagtail's view runs."""
+        return [self._scoped(pattern) for pattern in super().get_urlpatterns()]
+
+    @staticmethod
+    def _scoped(pattern):
+        if not isinstance(pattern, URLPattern) or "pk" not in getattr(pattern.pattern, "converters", {}):
+            return pattern
+        view = pattern.callback
+
+        def scoped_view(request, *args, **kwargs):
+            pk = unquote(str(kwargs["pk"]))
+            if not TrainingCycle.objects.visible_to(request.user).filter(pk=pk).exists():
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return URLPattern(pattern.pattern, scoped_view, pattern.default_args, pattern.name)
