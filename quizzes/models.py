@@ -15,6 +15,8 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, Task, TaskState, WorkflowMixin
 
+from sns_training.fiscal_year import current_fiscal_year, fiscal_year_start
+
 
 class ScenarioQuestionQuerySet(models.QuerySet):
     def live(self):
@@ -105,6 +107,15 @@ class OwnedByStaffQuerySet(models.QuerySet):
         return self.filter(staff=staff)
 
 
+class QuizAttemptQuerySet(OwnedByStaffQuerySet):
+    def in_fiscal_year(self, year: int | None = None):
+        """Attempts started in one 年度 (this 年度's by default)."""
+        year = current_fiscal_year() if year is None else year
+        return self.filter(
+            started_at__date__gte=fiscal_year_start(year), started_at__date__lt=fiscal_year_start(year + 1)
+        )
+
+
 class QuizAttempt(models.Model):
     """One sitting of a chapter's quiz. Open until submitted; graded exactly once."""
 
@@ -121,7 +132,7 @@ class QuizAttempt(models.Model):
     correct_count = models.PositiveSmallIntegerField(default=0)
     question_count = models.PositiveSmallIntegerField(default=0)
 
-    objects = OwnedByStaffQuerySet.as_manager()
+    objects = QuizAttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -158,8 +169,15 @@ class AttemptItem(models.Model):
         return f"{self.attempt_id} #{self.position} ({self.clause_key})"
 
 
+class ClauseProgressQuerySet(models.QuerySet):
+    def of_year(self, year: int | None = None):
+        """One 年度's progress (this 年度's by default): everyone trains anew every year."""
+        return self.filter(fiscal_year=current_fiscal_year() if year is None else year)
+
+
 class ClauseProgress(models.Model):
-    """Where a person stands on one clause: missed or mastered (no row: not yet answered)."""
+    """Where a person stands on one clause in one 年度: missed or mastered (no row: not yet
+    answered). A new 年度 starts from nothing, as the annual training does."""
 
     class State(models.TextChoices):
         MISSED = "missed", _("誤答あり")
@@ -170,11 +188,16 @@ class ClauseProgress(models.Model):
     clause_key = models.CharField(max_length=30)
     state = models.CharField(max_length=10, choices=State.choices)
     first_attempt_missed = models.BooleanField(default=False)
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), default=current_fiscal_year)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClauseProgressQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["staff", "guideline", "clause_key"], name="clause_progress_unique"),
+            models.UniqueConstraint(
+                fields=["staff", "guideline", "fiscal_year", "clause_key"], name="clause_progress_unique"
+            ),
         ]
 
     def __str__(self):

@@ -117,15 +117,18 @@ def course_progress(*, staff, guideline: GuidelinePage, chapters: list) -> dict:
     from .models import ClauseProgress, ScenarioQuestion
 
     mastered = set(
-        ClauseProgress.objects.filter(
-            staff=staff, guideline=guideline, state=ClauseProgress.State.MASTERED
-        ).values_list("clause_key", flat=True)
+        ClauseProgress.objects.of_year()
+        .filter(staff=staff, guideline=guideline, state=ClauseProgress.State.MASTERED)
+        .values_list("clause_key", flat=True)
     )
     quizzed = set(
         ScenarioQuestion.objects.live().filter(guideline=guideline).values_list("clause_key", flat=True).distinct()
     )
     attempted = set(
-        QuizAttempt.objects.filter(staff=staff, guideline=guideline).values_list("chapter_id", flat=True).distinct()
+        QuizAttempt.objects.in_fiscal_year()
+        .filter(staff=staff, guideline=guideline)
+        .values_list("chapter_id", flat=True)
+        .distinct()
     )
     full = {c.pk: c for c in ChapterPage.objects.filter(pk__in=[c.pk for c in chapters]).only("body", "path")}
     rows = []

@@ -18,7 +18,7 @@ from wagtail.models import ModelLogEntry
 
 from courses.models import ChapterPage, GuidelinePage
 from people.models import StaffMember
-from sns_training.fiscal_year import fiscal_year_of
+from sns_training.fiscal_year import fiscal_year_of, fiscal_year_start
 
 from .models import AttemptItem, Choice, ClauseProgress, CompletionRecord, QuizAttempt, ScenarioQuestion
 
@@ -55,9 +55,9 @@ def _lock_person(staff_pk: int) -> None:
 
 def _mastered_keys(staff, guideline) -> set[str]:
     return set(
-        ClauseProgress.objects.filter(
-            staff=staff, guideline=guideline, state=ClauseProgress.State.MASTERED
-        ).values_list("clause_key", flat=True)
+        ClauseProgress.objects.of_year()
+        .filter(staff=staff, guideline=guideline, state=ClauseProgress.State.MASTERED)
+        .values_list("clause_key", flat=True)
     )
 
 
@@ -172,19 +172,20 @@ def _record_clause_progress(*, staff_id: int, guideline_id: int, items: list[Att
     `first_attempt_missed` is set by the first answer only. On PostgreSQL one INSERT … ON CONFLICT
     under the person's lock; elsewhere a locked read, then inserts and updates."""
     mastered, missed = ClauseProgress.State.MASTERED, ClauseProgress.State.MISSED
+    year = fiscal_year_of(timezone.localdate(now))
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(ClauseProgress._meta.db_table)
-        rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(items))
+        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(items))
         params = []
         for item in items:
             state = mastered if item.is_correct else missed
-            params += [staff_id, guideline_id, item.clause_key, state, not item.is_correct, now]
+            params += [staff_id, guideline_id, year, item.clause_key, state, not item.is_correct, now]
         with connection.cursor() as cursor:
             cursor.execute(
                 # Only the model's table name and placeholders are formatted in.
                 f"INSERT INTO {table} AS progress "  # noqa: S608
-                "(staff_id, guideline_id, clause_key, state, first_attempt_missed, updated_at) "
-                f"VALUES {rows} ON CONFLICT (staff_id, guideline_id, clause_key) DO UPDATE "
+                "(staff_id, guideline_id, fiscal_year, clause_key, state, first_attempt_missed, updated_at) "
+                f"VALUES {rows} ON CONFLICT (staff_id, guideline_id, fiscal_year, clause_key) DO UPDATE "
                 "SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at "
                 "WHERE progress.state <> %s",
                 [*params, mastered],
@@ -193,6 +194,7 @@ def _record_clause_progress(*, staff_id: int, guideline_id: int, items: list[Att
     existing = {
         p.clause_key: p
         for p in ClauseProgress.objects.select_for_update()
+        .of_year(year)
         .filter(staff_id=staff_id, guideline_id=guideline_id, clause_key__in=[i.clause_key for i in items])
         .only("pk", "clause_key", "state")
     }
@@ -205,6 +207,7 @@ def _record_clause_progress(*, staff_id: int, guideline_id: int, items: list[Att
                 ClauseProgress(
                     staff_id=staff_id,
                     guideline_id=guideline_id,
+                    fiscal_year=year,
                     clause_key=item.clause_key,
                     state=state,
                     first_attempt_missed=not item.is_correct,
@@ -353,6 +356,9 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
             attempt__guideline=guideline,
             attempt__state=QuizAttempt.State.GRADED,
             attempt__chapter_id__in=required_ids,
+            # This 年度's answers: the year's progress was made of them.
+            attempt__submitted_at__date__gte=fiscal_year_start(fiscal_year),
+            attempt__submitted_at__date__lt=fiscal_year_start(fiscal_year + 1),
         )
         .select_related("attempt", "question")
         .order_by("attempt__submitted_at", "position")
@@ -360,11 +366,7 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
     first_try: dict[str, bool] = {}
     for item in items:
         first_try.setdefault(item.clause_key, bool(item.is_correct))
-    mastered = set(
-        ClauseProgress.objects.filter(
-            staff=staff, guideline=guideline, state=ClauseProgress.State.MASTERED
-        ).values_list("clause_key", flat=True)
-    )
+    mastered = _mastered_keys(staff, guideline)
     required_keys = {key for chapter in required for key in chapter.clause_keys()} & set(first_try)
     from training.services import assignment_complete, assignment_to_complete
 

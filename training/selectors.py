@@ -199,9 +199,8 @@ def _chapters_passed(*, cycle: TrainingCycle, staff_ids, people: list[StaffMembe
     mastered: dict[int, dict] = {}
     if counts and people:
         for row in (
-            ClauseProgress.objects.filter(
-                guideline_id=guideline.pk, state=ClauseProgress.State.MASTERED, staff_id__in=staff_ids
-            )
+            ClauseProgress.objects.of_year(cycle.fiscal_year)
+            .filter(guideline_id=guideline.pk, state=ClauseProgress.State.MASTERED, staff_id__in=staff_ids)
             .values("staff_id")
             .annotate(**counts)
             .order_by()

@@ -80,8 +80,10 @@ def start_url(chapter) -> str:
 
 
 def progress(staff) -> dict[str, tuple[str, bool]]:
-    """Clause key → (state, first_attempt_missed) for one person."""
-    return {p.clause_key: (p.state, p.first_attempt_missed) for p in ClauseProgress.objects.filter(staff=staff)}
+    """Clause key → (state, first_attempt_missed) for one person, this 年度."""
+    return {
+        p.clause_key: (p.state, p.first_attempt_missed) for p in ClauseProgress.objects.of_year().filter(staff=staff)
+    }
 
 
 def snapshot(attempt) -> tuple:

@@ -10,6 +10,7 @@ from people.models import StaffMember
 from quizzes import services
 from quizzes.models import AttemptItem, ClauseProgress, QuizAttempt
 from quizzes.services import QuizError, Submission
+from sns_training.fiscal_year import current_fiscal_year
 from tests.factories import (
     ChapterPageFactory,
     ChoiceFactory,
@@ -292,6 +293,21 @@ class TestGrading:
 
         with pytest.raises(QuizError, match="すべて習得済み"):
             start(employee, chapter)
+
+    def test_a_new_fiscal_year_starts_from_nothing(self, employee, chapter, questions):
+        """Training is annual: last 年度's mastery neither skips this year's questions nor passes
+        this year's chapter, and this year's answers are kept apart from it."""
+        submit(employee, start(employee, chapter), right_keys={"3-1", "3-2", "3-3"})
+        ClauseProgress.objects.update(fiscal_year=current_fiscal_year() - 1)
+        QuizAttempt.objects.update(state=QuizAttempt.State.GRADED)
+        assert not services.chapter_passed(staff=employee, chapter=chapter)
+
+        this_year = start(employee, chapter)
+
+        assert sorted(i.clause_key for i in this_year.items.all()) == ["3-1", "3-2", "3-3"]
+        submit(employee, this_year, right_keys={"3-1"})
+        assert progress(employee) == {"3-1": (MASTERED, False), "3-2": (MISSED, True), "3-3": (MISSED, True)}
+        assert ClauseProgress.objects.of_year(current_fiscal_year() - 1).filter(state=MASTERED).count() == 3
 
     def test_progress_is_per_person(self, employee, chapter, questions, ashiya):
         colleague = StaffMemberFactory(municipality=ashiya, department=employee.department)
