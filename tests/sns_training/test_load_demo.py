@@ -13,7 +13,10 @@ from wagtail.models import GroupPagePermission, Page, Revision, Workflow, Workfl
 
 from courses.models import ChapterPage, GuidelinePage
 from people.models import Department, Municipality, StaffMember, User
+from quizzes.models import CompletionRecord, QuizAttempt
+from sns_training.fiscal_year import current_fiscal_year
 from tests.helpers import visible_text
+from training.models import Assignment, TrainingCycle
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +33,10 @@ MODELS = [
     GroupPagePermission,
     Workflow,
     WorkflowPage,
+    TrainingCycle,
+    Assignment,
+    CompletionRecord,
+    QuizAttempt,
 ]
 
 
@@ -48,6 +55,21 @@ def test_first_run_reports_what_it_loaded(demo):
     assert "芦屋市: 所属 13 件、職員 40 名を読み込みました。" in demo
     assert "須賀川市: 所属 12 件、職員 40 名を読み込みました。" in demo
     assert "デモデータの準備ができました。" in demo
+
+
+@pytest.mark.parametrize("code", ["282065", "072079"])
+def test_this_years_cycle_is_under_way(demo, code):
+    """Everyone is assigned; 4 in 10 of the staff outside the README's log-ins have completed
+    through the real quiz services, 3 in 10 are part-way; the README's log-ins start from nothing."""
+    municipality = Municipality.objects.get(code=code)
+    cycle = TrainingCycle.objects.get(municipality=municipality, fiscal_year=current_fiscal_year())
+    assignments = Assignment.objects.filter(cycle=cycle)
+    assert assignments.count() == StaffMember.objects.filter(municipality=municipality, is_active=True).count()
+    assert assignments.completed().count() == 16
+    assert CompletionRecord.objects.filter(staff__municipality=municipality, cycle=cycle).count() == 16
+    for number in {"282065": ("000103", "000106"), "072079": ("004003", "004006")}[code]:
+        staff = StaffMember.objects.get(municipality=municipality, staff_number=number)
+        assert not QuizAttempt.objects.filter(staff=staff).exists()
 
 
 def test_running_it_again_loads_nothing_twice(demo):

@@ -12,12 +12,13 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import GuidelinePage
+from courses.models import ChapterPage, GuidelinePage
 from courses.services import APPROVER_GROUP, EDITOR_GROUP, editorial_setup
 from people import services as people_services
-from people.models import Department, User
+from people.models import Department, StaffMember, User
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo" / "people.json"
 
@@ -80,3 +81,80 @@ class Command(BaseCommand):
             _("%(name)s: 所属 %(departments)s 件、職員 %(staff)s 名を読み込みました。")
             % {"name": municipality.name, "departments": len(departments), "staff": len(m["staff"])}
         )
+        if guideline is not None:
+            self._cycle_and_progress(guideline, m)
+
+    def _cycle_and_progress(self, guideline, m):
+        """This 年度's training cycle for everyone, and some staff already through it (through the
+        quiz services, as if they had answered), so the 所属長's page and HR's reports show a
+        cycle under way. The log-ins listed in the README stay untouched, to try it from the start."""
+        from quizzes import services as quiz_services
+        from quizzes.selectors import chapter_required_for
+        from sns_training.fiscal_year import fiscal_year_of
+        from training.services import cycle_open, fiscal_year_bounds
+
+        today = timezone.localdate()
+        year = fiscal_year_of(today)
+        start, end = fiscal_year_bounds(year)
+        cycle = cycle_open(
+            guideline=guideline,
+            fiscal_year=year,
+            opens_on=max(start, today - datetime.timedelta(days=45)),
+            due_on=min(end, today + datetime.timedelta(days=30)),
+            closes_on=end,
+        )
+        chapters = list(ChapterPage.objects.child_of(guideline).live().order_by("path"))
+        learners = [s for s in m["staff"] if not s.get("readme_login")]
+        completed = in_progress = 0
+        for position, s in enumerate(learners):
+            share = position % 10  # 4 in 10 complete, 3 in 10 are part-way, 3 in 10 have not started
+            if share >= 7:
+                continue
+            staff = StaffMember.objects.select_related("user").get(
+                municipality=guideline.municipality, staff_number=s["staff_number"]
+            )
+            required = [c for c in chapters if chapter_required_for(staff=staff, chapter=c)]
+            for chapter in required if share < 4 else required[:2]:
+                attempt = quiz_services.attempt_start(staff=staff, chapter=chapter)
+                items = list(attempt.items.prefetch_related("question__choices"))
+                # Every other person misses the first clause on the first try, then retakes it.
+                missed = {items[0].pk} if position % 2 and len(items) > 1 else set()
+                quiz_services.attempt_submit(
+                    attempt_id=attempt.pk, user=staff.user, submission=_submission(items, wrong=missed)
+                )
+                if missed:
+                    retake = quiz_services.attempt_start(staff=staff, chapter=chapter)
+                    items = list(retake.items.prefetch_related("question__choices"))
+                    quiz_services.attempt_submit(
+                        attempt_id=retake.pk, user=staff.user, submission=_submission(items, wrong=set())
+                    )
+            if share < 4:
+                quiz_services.attestation_create(
+                    staff=staff, guideline=guideline, version_shown=guideline.version_label, agreed=True
+                )
+                completed += 1
+            else:
+                in_progress += 1
+        self.stdout.write(
+            _("%(name)s: %(cycle)s を開始し、修了 %(completed)s 名・受講中 %(in_progress)s 名の状況を作りました。")
+            % {
+                "name": guideline.municipality.name,
+                "cycle": cycle,
+                "completed": completed,
+                "in_progress": in_progress,
+            }
+        )
+
+
+def _submission(items, *, wrong: set[int]):
+    """The answers a person would give: the correct choices, or a wrong one for the items in `wrong`."""
+    from quizzes.services import Submission
+
+    answers = {}
+    for item in items:
+        choices = list(item.question.choices.all())
+        if item.pk in wrong:
+            answers[item.pk] = (next(c.pk for c in choices if not c.is_correct),)
+        else:
+            answers[item.pk] = tuple(c.pk for c in choices if c.is_correct)
+    return Submission(item_ids=tuple(answers), answers=answers)
