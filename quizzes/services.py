@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
@@ -311,6 +312,12 @@ def chapter_passed(*, staff, chapter: ChapterPage) -> bool:
     return 100 * len(mastered) >= guideline.pass_mark * len(quizzed)
 
 
+def _label_ja(display) -> str:
+    """A choice label in Japanese (get_FOO_display translates into the active language at once)."""
+    with translation.override("ja"):
+        return str(display())
+
+
 def _content_hash(guideline: GuidelinePage, chapters: list[ChapterPage]) -> str:
     """SHA-256 over the guideline's title and version and the text of every clause attested to."""
     digest = hashlib.sha256()
@@ -382,7 +389,8 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
         department_code=staff.department.code,
         department_name=staff.department.name,
         employment_type=staff.employment_type,
-        employment_type_label=str(staff.get_employment_type_display()),
+        # Evidence is written in Japanese whatever language the person reads the site in.
+        employment_type_label=_label_ja(staff.get_employment_type_display),
         guideline_title=guideline.title,
         guideline_version=guideline.version_label,
         guideline_revision_id=guideline.live_revision_id,

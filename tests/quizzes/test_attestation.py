@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from people.models import Department
 from quizzes import services
@@ -69,6 +70,17 @@ def test_the_record_snapshots_who_where_what_and_when(employee, guideline, chapt
     assert (record.first_try_correct, record.first_try_total) == (3, 3)
     assert record.attested_at >= record.completed_at
     assert len(record.verification_code) == 12
+
+
+def test_the_record_is_written_in_japanese_whatever_language_the_person_reads(
+    employee, guideline, chapter, questions
+):
+    _pass_chapter(employee, chapter)
+
+    with translation.override("en"):
+        record = _attest(employee, guideline)
+
+    assert record.employment_type_label == "一般職"
 
 
 def test_a_second_attestation_in_the_same_year_returns_the_first(employee, guideline, chapter, questions):
