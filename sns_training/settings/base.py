@@ -16,6 +16,8 @@ INSTALLED_APPS = [
     "people",
     "courses",
     "quizzes",
+    "reports",
+    "training",
     "sns_training",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -185,6 +187,11 @@ MEDIA_ROOT = BASE_DIR / "media"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "sns-training@example.jp")
+
+# PDF certificates (reports/certificates.py) embed this font; Debian's fonts-noto-cjk installs it.
+REPORTS_CERTIFICATE_FONT = os.environ.get(
+    "DJANGO_CERTIFICATE_FONT", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+)
 
 # Where the seed guidelines are read from (../shared/seeds beside the checkout).
 SEEDS_DIR = Path(os.environ.get("SNS_SEEDS_DIR", BASE_DIR.parent / "shared" / "seeds"))
