@@ -46,6 +46,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run.py
 	$(PY) bench/exports.py
+	$(PY) bench/reports.py
 	$(PY) bench/roster.py --commit
 	$(PY) bench/cycles.py
 

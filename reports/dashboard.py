@@ -1,0 +1,217 @@
+"""The HR dashboard's two charts, drawn on the server as inline SVG (no JavaScript chart library):
+completion by department (bars, one per 部 with its sub-departments rolled up) and completion over
+the cycle (cumulative line). Each comes with the same figures as a table for screen readers.
+Shown by reports.report_views.DashboardView and, for the current cycle, on the admin home
+(HRDashboardPanel, registered in reports/wagtail_hooks.py)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from wagtail.admin.ui.components import Component
+
+from . import queries
+
+
+@dataclass
+class Bar:
+    label: str
+    code: str
+    total: int
+    completed: int
+    rate: float | None
+    y: float = 0
+    width: float = 0
+    center_y: float = 0  # where the name and the percentage are written
+    value_x: float = 0
+
+    @property
+    def rate_label(self) -> str:
+        return "—" if self.rate is None else f"{self.rate:g}%"
+
+
+@dataclass
+class BarChart:
+    rows: list[Bar]
+    width: int = 640
+    left: int = 180  # room for the department names
+    right: int = 64  # room for the percentage after each bar
+    top: int = 8
+    row_height: int = 28
+    bar_height: int = 18
+    summary: str = ""
+
+    @property
+    def height(self) -> int:
+        return self.top * 2 + self.row_height * max(len(self.rows), 1) + 20
+
+    @property
+    def plot_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.top + self.row_height * max(len(self.rows), 1)
+
+    @property
+    def ticks(self) -> list[tuple[float, str]]:
+        return [(round(self.left + self.plot_width * p / 100, 1), f"{p}%") for p in (0, 50, 100)]
+
+
+def bar_chart(summary: queries.DepartmentSummary) -> BarChart:
+    """One bar per top-level department (部), its length the 修了率 of the 部 and everything below."""
+    chart = BarChart(rows=[])
+    for index, row in enumerate(r for r in summary.rows if r.department.depth == 1):
+        bar = Bar(row.department.name, row.department.code, row.total, row.completed, row.rate)
+        bar.y = chart.top + index * chart.row_height + (chart.row_height - chart.bar_height) / 2
+        bar.width = round(chart.plot_width * (row.rate or 0) / 100, 1)
+        bar.center_y = round(bar.y + chart.bar_height / 2, 1)
+        bar.value_x = round(chart.left + bar.width + 6, 1)
+        chart.rows.append(bar)
+    if chart.rows:
+        best = max(chart.rows, key=lambda b: b.rate or 0)
+        worst = min(chart.rows, key=lambda b: b.rate or 0)
+        chart.summary = _(
+            "所属別の修了率：最も高いのは%(best)s（%(best_rate)s）、最も低いのは%(worst)s（%(worst_rate)s）"
+        ) % {
+            "best": best.label,
+            "best_rate": best.rate_label,
+            "worst": worst.label,
+            "worst_rate": worst.rate_label,
+        }
+    return chart
+
+
+@dataclass
+class LinePoint:
+    day: datetime.date
+    completed: int
+    percent: float
+
+
+@dataclass
+class LineChart:
+    width: int = 640
+    height: int = 240
+    left: int = 56
+    right: int = 16
+    top: int = 20
+    bottom: int = 40
+    points: str = ""
+    due_x: float | None = None
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_labels: list[tuple[float, str, str]] = field(default_factory=list)  # x, text, text-anchor
+    table: list[LinePoint] = field(default_factory=list)
+    summary: str = ""
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.height - self.bottom
+
+    @property
+    def plot_right(self) -> int:
+        return self.width - self.right
+
+
+def _md(day: datetime.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def line_chart(
+    *, cycle, as_of: datetime.date, per_day: dict[datetime.date, int], total: int, every_days: int = 7
+) -> LineChart:
+    """Cumulative completions from the cycle's opening to `as_of` (or its close), against the
+    number assigned; the table holds one row a week and the last day."""
+    chart = LineChart()
+    span = max((cycle.closes_on - cycle.opens_on).days, 1)
+    plot_w = chart.width - chart.left - chart.right
+    plot_h = chart.height - chart.top - chart.bottom
+
+    def x(day: datetime.date) -> float:
+        return round(chart.left + plot_w * (day - cycle.opens_on).days / span, 1)
+
+    def y(count: int) -> float:
+        return round(chart.top + plot_h * (1 - (count / total if total else 0)), 1)
+
+    # Completions before the cycle opened (earlier in the 年度) count from the opening day.
+    counts: dict[datetime.date, int] = {}
+    for day, n in per_day.items():
+        key = max(day, cycle.opens_on)
+        counts[key] = counts.get(key, 0) + n
+    end = min(as_of, cycle.closes_on)
+    cumulative = 0
+    coords = []
+    day = cycle.opens_on
+    while day <= end:
+        cumulative += counts.get(day, 0)
+        coords.append(f"{x(day)},{y(cumulative)}")
+        if (day - cycle.opens_on).days % every_days == 0 or day == end:
+            percent = round(100 * cumulative / total, 1) if total else 0
+            chart.table.append(LinePoint(day, cumulative, percent))
+        day += datetime.timedelta(days=1)
+    chart.points = " ".join(coords)
+    chart.due_x = x(cycle.due_on)
+    chart.y_ticks = [(y(0), "0")] + ([(y(total), _("%(n)s人") % {"n": total})] if total else [])
+    chart.x_labels = [
+        (x(cycle.opens_on), _md(cycle.opens_on), "start"),
+        (x(cycle.closes_on), _md(cycle.closes_on), "end"),
+    ]
+    if chart.table:
+        last = chart.table[-1]
+        chart.summary = _("%(start)sから%(end)sまでに%(total)s人中%(n)s人が修了（%(percent)s%%）") % {
+            "start": _md(cycle.opens_on),
+            "end": _md(last.day),
+            "total": total,
+            "n": last.completed,
+            "percent": f"{last.percent:g}",
+        }
+    else:
+        chart.summary = _("%(start)sに始まります") % {"start": _md(cycle.opens_on)}
+    return chart
+
+
+@dataclass
+class Dashboard:
+    cycle: object
+    as_of: datetime.date
+    total: queries.Counts
+    bars: BarChart
+    line: LineChart
+
+
+def build(*, cycle, as_of: datetime.date, departments: queries.DepartmentIndex) -> Dashboard:
+    """Both charts of one cycle as of a day: two grouped queries (plus the department index)."""
+    summary = queries.department_summary(cycle=cycle, as_of=as_of, departments=departments, max_depth=1)
+    per_day = queries.completions_by_day(cycle=cycle, as_of=as_of)
+    return Dashboard(
+        cycle=cycle,
+        as_of=as_of,
+        total=summary.total,
+        bars=bar_chart(summary),
+        line=line_chart(cycle=cycle, as_of=as_of, per_day=per_day, total=summary.total.total),
+    )
+
+
+class HRDashboardPanel(Component):
+    """The current cycle's charts on the admin home, for whoever holds the reports permission."""
+
+    name = "hr_dashboard"
+    order = 50
+    template_name = "reports/admin/dashboard_panel.html"
+
+    def __init__(self, *, municipality, cycle, as_of: datetime.date, departments):
+        self.municipality = municipality
+        self.cycle = cycle
+        self.as_of = as_of
+        self.departments = departments
+
+    def get_context_data(self, parent_context):
+        return {
+            "cycle": self.cycle,
+            "dashboard": build(cycle=self.cycle, as_of=self.as_of, departments=self.departments)
+            if self.cycle
+            else None,
+            "municipality": self.municipality,
+        }
