@@ -72,9 +72,7 @@ def test_the_record_snapshots_who_where_what_and_when(employee, guideline, chapt
     assert len(record.verification_code) == 12
 
 
-def test_the_record_is_written_in_japanese_whatever_language_the_person_reads(
-    employee, guideline, chapter, questions
-):
+def test_the_record_is_written_in_japanese_whatever_language_the_person_reads(employee, guideline, chapter, questions):
     _pass_chapter(employee, chapter)
 
     with translation.override("en"):
