@@ -86,7 +86,14 @@ def _hr_and_records(accounts) -> Account:
         )
     keys = [key for chapter in guideline.get_children().specific() for key in chapter.clause_keys()][:3]
     ClauseProgress.objects.bulk_create(
-        ClauseProgress(staff=p, guideline=guideline, clause_key=k, state="mastered", first_attempt_missed=n % 2 == 0)
+        ClauseProgress(
+            staff=p,
+            guideline=guideline,
+            fiscal_year=cycle.fiscal_year,
+            clause_key=k,
+            state="mastered",
+            first_attempt_missed=n % 2 == 0,
+        )
         for n, (p, k) in enumerate((p, k) for p in (hr, done) for k in keys)
     )
     a = accounts["ashiya"]
