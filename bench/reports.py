@@ -62,6 +62,7 @@ def training_ensure(*, guideline, log=print) -> list:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from bench.records import completion_record
     from people.models import StaffMember
     from quizzes.models import CompletionRecord
     from sns_training.fiscal_year import fiscal_year_of
@@ -77,7 +78,6 @@ def training_ensure(*, guideline, log=print) -> list:
         .order_by("pk")
         .only("pk", "staff_number", "name", "employment_type", "is_active", "department__code", "department__name")
     )
-    labels = dict(StaffMember.EmploymentType.choices)
     cycles = []
     for year, share in zip(years, COMPLETED_SHARE, strict=True):
         cycle, _created = TrainingCycle.objects.get_or_create(
@@ -107,27 +107,14 @@ def training_ensure(*, guideline, log=print) -> list:
             completed = _completed_at(rng, year, zone) if done else None
             if done:
                 records.append(
-                    CompletionRecord(
-                        staff=member,
+                    completion_record(
+                        member=member,
                         guideline=guideline,
                         fiscal_year=year,
-                        municipality_name=municipality.name,
-                        staff_number=member.staff_number,
-                        staff_name=member.name,
-                        department_code=member.department.code,
-                        department_name=member.department.name,
-                        employment_type=member.employment_type,
-                        employment_type_label=str(labels[member.employment_type]),
-                        guideline_title=guideline.title,
-                        guideline_version=guideline.version_label,
-                        guideline_revision_id=guideline.live_revision_id,
-                        content_hash="0" * 64,
-                        clauses_mastered=30,
-                        clauses_total=30,
-                        first_try_correct=20 + rng.randrange(11),
-                        first_try_total=30,
                         completed_at=completed - datetime.timedelta(minutes=3),
                         attested_at=completed,
+                        clauses=30,
+                        first_try_correct=20 + rng.randrange(11),
                         verification_code=f"R{year % 100:02d}{member.pk:09d}",
                         cycle=cycle,
                     )

@@ -15,6 +15,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
@@ -172,6 +173,12 @@ def _cells(table: Table, cells: list[str]) -> tuple[dict[str, str], str | None]:
             "count": len(cells),
         }
     return {name: cells[i] for name, i in table.columns.items()}, None
+
+
+def _key_cell(table: Table, cells: list[str], column: str) -> str:
+    """The key column's value of a line `_cells` refused (it may be too short), to name it in the error."""
+    index = table.columns[column]
+    return _fold(cells[index]) if len(cells) > index else ""
 
 
 # --- values --------------------------------------------------------------------------------
@@ -534,6 +541,35 @@ def _email_owners(emails: set[str]) -> dict[str, set[int]]:
     return owners
 
 
+def _flag_repeats(
+    row_errors: dict[int, list[str]], lines_by_key: dict[str, list[int]], message: Callable[[str, str], str]
+) -> None:
+    """Every line of a key the file holds more than once gets `message(key, where)`, where lists
+    the lines (「2行目、5行目」)."""
+    for key, lines in lines_by_key.items():
+        if len(lines) > 1:
+            where = "、".join(f"{n}行目" for n in lines)
+            for line in lines:
+                row_errors.setdefault(line, []).append(message(key, where))
+
+
+def _plan(*, kind: str, table: Table, warnings: list[str], **fields) -> Plan:
+    """A dry run's Plan from the file it read: the planner's warnings, then the ignored columns."""
+    if table.extra_columns:
+        warnings = [
+            *warnings,
+            _("次の列は使わずに無視します：%(columns)s") % {"columns": "、".join(table.extra_columns)},
+        ]
+    return Plan(
+        kind=kind,
+        encoding=table.encoding,
+        line_count=len(table.rows),
+        extra_columns=table.extra_columns,
+        warnings=warnings,
+        **fields,
+    )
+
+
 def staff_plan(*, municipality: Municipality, content: bytes, user=None, on: datetime.date | None = None) -> Plan:
     """The dry run of a staff roster: each line created, transferred, updated, deactivated,
     reactivated, skipped or unchanged, or an error with its reason. Queries: departments, staff,
@@ -564,8 +600,7 @@ def staff_plan(*, municipality: Municipality, content: bytes, user=None, on: dat
     for line, cells in table.rows:
         values, problem = _cells(table, cells)
         if problem:
-            index = table.columns["職員番号"]
-            errors.append(LineError(line, _fold(cells[index]) if len(cells) > index else "", problem))
+            errors.append(LineError(line, _key_cell(table, cells, "職員番号"), problem))
             continue
         problems: list[str] = []
         number = _fold(values["職員番号"])
@@ -632,21 +667,19 @@ def staff_plan(*, municipality: Municipality, content: bytes, user=None, on: dat
             continue
         rows.append(StaffRow(line, number, name, kana, department_id, employment_type, start_date, email, active))
 
-    for lines in lines_by_number.values():
-        if len(lines) > 1:
-            where = "、".join(f"{n}行目" for n in lines)
-            for line in lines:
-                row_errors.setdefault(line, []).append(
-                    _("職員番号がファイル内で重複しています（%(lines)s）。") % {"lines": where}
-                )
-    for address, lines in lines_by_email.items():
-        if len(lines) > 1:
-            where = "、".join(f"{n}行目" for n in lines)
-            for line in lines:
-                row_errors.setdefault(line, []).append(
-                    _("メールアドレス %(email)s がファイル内で重複しています（%(lines)s）。")
-                    % {"email": address, "lines": where}
-                )
+    _flag_repeats(
+        row_errors,
+        lines_by_number,
+        lambda _number, where: _("職員番号がファイル内で重複しています（%(lines)s）。") % {"lines": where},
+    )
+    _flag_repeats(
+        row_errors,
+        lines_by_email,
+        lambda address, where: (
+            _("メールアドレス %(email)s がファイル内で重複しています（%(lines)s）。")
+            % {"email": address, "lines": where}
+        ),
+    )
 
     # Match each line with the person it is about, and find the addresses it would take.
     wanted_emails: set[str] = set()
@@ -739,33 +772,30 @@ def staff_plan(*, municipality: Municipality, content: bytes, user=None, on: dat
         for e in existing.values()
         if e.is_active and e.number.lower() not in in_file_lower
     )
-    plan = Plan(
-        kind="staff",
-        municipality=municipality,
-        encoding=table.encoding,
-        line_count=len(table.rows),
-        rows=rows,
-        errors=errors,
-        extra_columns=table.extra_columns,
-        absent=absent,
-        departments=department_names,
-        on=on,
-    )
+    warnings = []
     demoted = sum(1 for r in rows if r.demote)
     if demoted:
-        plan.warnings.append(
+        warnings.append(
             _("退職にする所属長が%(count)s人います。所属長の役割を外し、「職員」にします。") % {"count": demoted}
         )
     if absent:
-        plan.warnings.append(
+        warnings.append(
             _(
                 "ファイルにない在職者が%(count)s人います。この人たちは変更しません（退職にするには、在職を 0 にした行を入れてください）。"
             )
             % {"count": len(absent)}
         )
-    if table.extra_columns:
-        plan.warnings.append(_("次の列は使わずに無視します：%(columns)s") % {"columns": "、".join(table.extra_columns)})
-    return plan
+    return _plan(
+        kind="staff",
+        municipality=municipality,
+        table=table,
+        rows=rows,
+        errors=errors,
+        warnings=warnings,
+        absent=absent,
+        departments=department_names,
+        on=on,
+    )
 
 
 # --- department master ---------------------------------------------------------------------
@@ -791,8 +821,7 @@ def department_plan(*, municipality: Municipality, content: bytes, user=None, on
     for line, cells in table.rows:
         values, problem = _cells(table, cells)
         if problem:
-            index = table.columns["所属コード"]
-            errors.append(LineError(line, _fold(cells[index]) if len(cells) > index else "", problem))
+            errors.append(LineError(line, _key_cell(table, cells, "所属コード"), problem))
             continue
         code = _fold(values["所属コード"])
         name = _clean(values["名称"])
@@ -816,13 +845,11 @@ def department_plan(*, municipality: Municipality, content: bytes, user=None, on
             row_errors[line] = problems
         rows.append(DepartmentRow(line, code, name, parent_code))
 
-    for lines in lines_by_code.values():
-        if len(lines) > 1:
-            where = "、".join(f"{n}行目" for n in lines)
-            for line in lines:
-                row_errors.setdefault(line, []).append(
-                    _("所属コードがファイル内で重複しています（%(lines)s）。") % {"lines": where}
-                )
+    _flag_repeats(
+        row_errors,
+        lines_by_code,
+        lambda _code, where: _("所属コードがファイル内で重複しています（%(lines)s）。") % {"lines": where},
+    )
 
     for row in rows:
         if row.line in row_errors or not row.parent_code:
@@ -880,24 +907,21 @@ def department_plan(*, municipality: Municipality, content: bytes, user=None, on
     rows = [r for r in rows if r.kind != "error"]
     listed = set(lines_by_code)
     absent = sorted((code, name, "") for code, (_pk, name, _p) in current.items() if code not in listed)
-    plan = Plan(
+    warnings = []
+    if absent:
+        warnings.append(
+            _("ファイルにない所属が%(count)s件あります。この所属は変更も削除もしません。") % {"count": len(absent)}
+        )
+    return _plan(
         kind="departments",
         municipality=municipality,
-        encoding=table.encoding,
-        line_count=len(table.rows),
+        table=table,
         rows=rows,
         errors=errors,
-        extra_columns=table.extra_columns,
+        warnings=warnings,
         absent=absent,
         on=on,
     )
-    if absent:
-        plan.warnings.append(
-            _("ファイルにない所属が%(count)s件あります。この所属は変更も削除もしません。") % {"count": len(absent)}
-        )
-    if table.extra_columns:
-        plan.warnings.append(_("次の列は使わずに無視します：%(columns)s") % {"columns": "、".join(table.extra_columns)})
-    return plan
 
 
 def plan_for(*, kind: str, municipality: Municipality, content: bytes, user=None, on=None) -> Plan:

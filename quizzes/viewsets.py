@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from courses.models import ChapterPage, GuidelinePage
+from sns_training.admin_scoping import scoped_urlpatterns
 
 from .models import ScenarioQuestion
 
@@ -80,18 +78,4 @@ class ScenarioQuestionViewSet(SnippetViewSet):
     def get_urlpatterns(self):
         """Every view of one question (edit, delete, history, usage, revisions, workflow…) answers
         404 for a question outside the user's municipality, before Wagtail's view runs."""
-        return [self._scoped(pattern) for pattern in super().get_urlpatterns()]
-
-    @staticmethod
-    def _scoped(pattern):
-        if not isinstance(pattern, URLPattern) or "pk" not in getattr(pattern.pattern, "converters", {}):
-            return pattern
-        view = pattern.callback
-
-        def scoped_view(request, *args, **kwargs):
-            pk = unquote(str(kwargs["pk"]))
-            if not ScenarioQuestion.objects.visible_to(request.user).filter(pk=pk).exists():
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return URLPattern(pattern.pattern, scoped_view, pattern.default_args, pattern.name)
+        return scoped_urlpatterns(super().get_urlpatterns(), ScenarioQuestion.objects.visible_to)

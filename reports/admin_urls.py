@@ -3,7 +3,7 @@ wraps each in its admin-access check)."""
 
 from django.urls import path
 
-from . import views
+from . import bundle_views, views
 
 app_name = "reports_admin"
 
@@ -15,6 +15,12 @@ urlpatterns = [
         name="completion_records_results",
     ),
     path("completion-records/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
-    path("certificates/", views.CertificateZipView.as_view(), name="certificates_zip"),
+    path("certificates/", bundle_views.CertificateZipView.as_view(), name="certificates_zip"),
+    path("certificates/bundles/<int:pk>/", bundle_views.CertificateBundleView.as_view(), name="certificate_bundle"),
+    path(
+        "certificates/bundles/<int:pk>/download/",
+        bundle_views.certificate_bundle_download,
+        name="certificate_bundle_download",
+    ),
     path("verify/", views.VerifyView.as_view(), name="verify"),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -100,10 +100,11 @@ def certificate_filename(record: CompletionRecord) -> str:
     return f"{name or record.verification_code}.pdf"
 
 
-def certificates_zip(records: Iterable[CompletionRecord]):
+def certificates_zip(records: Iterable[CompletionRecord], *, progress: Callable[[int], None] | None = None):
     """A ZIP of one PDF per record, written to a temporary file on disk (returned at position 0,
-    for a FileResponse to send and close). PDFs are already compressed: stored, not deflated.
-    Names are 職員番号_氏名.pdf; a second record of the same person gets _2, _3."""
+    for the caller to store or send, and close). PDFs are already compressed: stored, not deflated.
+    Names are 職員番号_氏名.pdf; a second record of the same person gets _2, _3. One PDF is in
+    memory at a time; `progress(count)` is called after each PDF written."""
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
@@ -111,12 +112,14 @@ def certificates_zip(records: Iterable[CompletionRecord]):
     try:
         seen: dict[str, int] = {}
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-            for record in records:
+            for count, record in enumerate(records, start=1):
                 name = certificate_filename(record)
                 seen[name] = seen.get(name, 0) + 1
                 if seen[name] > 1:
                     name = f"{name[:-4]}_{seen[name]}.pdf"
                 archive.writestr(name, certificate_pdf(record, font_config=font_config))
+                if progress is not None:
+                    progress(count)
         out.seek(0)
     except BaseException:
         out.close()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 
+from training.selectors import CycleChart, cumulative_completions
+
 from . import queries
 
 
@@ -92,27 +94,18 @@ class LinePoint:
 
 
 @dataclass
-class LineChart:
+class LineChart(CycleChart):
+    """The training selectors' cycle chart in the dashboard's size, with a text-anchor for each
+    date label and one table row a week."""
+
     width: int = 640
     height: int = 240
     left: int = 56
     right: int = 16
     top: int = 20
     bottom: int = 40
-    points: str = ""
-    due_x: float | None = None
-    y_ticks: list[tuple[float, str]] = field(default_factory=list)
     x_labels: list[tuple[float, str, str]] = field(default_factory=list)  # x, text, text-anchor
     table: list[LinePoint] = field(default_factory=list)
-    summary: str = ""
-
-    @property
-    def plot_bottom(self) -> int:
-        return self.height - self.bottom
-
-    @property
-    def plot_right(self) -> int:
-        return self.width - self.right
 
 
 def _md(day: datetime.date) -> str:
@@ -125,33 +118,15 @@ def line_chart(
     """Cumulative completions from the cycle's opening to `as_of` (or its close), against the
     number assigned; the table holds one row a week and the last day."""
     chart = LineChart()
-    span = max((cycle.closes_on - cycle.opens_on).days, 1)
-    plot_w = chart.width - chart.left - chart.right
-    plot_h = chart.height - chart.top - chart.bottom
-
-    def x(day: datetime.date) -> float:
-        return round(chart.left + plot_w * (day - cycle.opens_on).days / span, 1)
-
-    def y(count: int) -> float:
-        return round(chart.top + plot_h * (1 - (count / total if total else 0)), 1)
-
-    # Completions before the cycle opened (earlier in the 年度) count from the opening day.
-    counts: dict[datetime.date, int] = {}
-    for day, n in per_day.items():
-        key = max(day, cycle.opens_on)
-        counts[key] = counts.get(key, 0) + n
+    x, y = chart.axes(cycle=cycle, total=total)
     end = min(as_of, cycle.closes_on)
-    cumulative = 0
-    coords = []
-    day = cycle.opens_on
-    while day <= end:
-        cumulative += counts.get(day, 0)
-        coords.append(f"{x(day)},{y(cumulative)}")
-        if (day - cycle.opens_on).days % every_days == 0 or day == end:
-            percent = round(100 * cumulative / total, 1) if total else 0
-            chart.table.append(LinePoint(day, cumulative, percent))
-        day += datetime.timedelta(days=1)
-    chart.points = " ".join(coords)
+    series = cumulative_completions(cycle=cycle, per_day=per_day, end=end)
+    chart.points = " ".join(f"{x(day)},{y(cumulative)}" for day, cumulative in series)
+    chart.table = [
+        LinePoint(day, cumulative, round(100 * cumulative / total, 1) if total else 0)
+        for day, cumulative in series
+        if (day - cycle.opens_on).days % every_days == 0 or day == end
+    ]
     chart.due_x = x(cycle.due_on)
     chart.y_ticks = [(y(0), "0")] + ([(y(total), _("%(n)s人") % {"n": total})] if total else [])
     chart.x_labels = [

@@ -13,7 +13,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,7 +24,6 @@ from django.views.generic import TemplateView
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
-from wagtail.admin.widgets.button import Button
 
 from courses.models import GuidelinePage
 from people.models import StaffMember
@@ -32,6 +31,7 @@ from quizzes.models import ScenarioQuestion
 from sns_training.fiscal_year import fiscal_year_label, fiscal_year_of
 
 from . import exports, queries, selectors, services
+from .admin_exports import ExportMixin
 from .filters import (
     DepartmentSummaryFilterSet,
     HeatmapFilterSet,
@@ -52,7 +52,7 @@ def _percent(value) -> str:
     return "—" if value is None else f"{value:g}%"
 
 
-class HRReportMixin:
+class HRReportMixin(ExportMixin):
     """What every HR report shares: the municipality the viewer may read (resolved before anything
     else; PermissionDenied for anyone without the reports permission), the filter choices offered
     from that municipality only (a forged id is a 404), the audit entry of each view and export,
@@ -140,70 +140,12 @@ class HRReportMixin:
         )
         return response
 
-    def export_rows(self) -> tuple[int, object]:
-        """(row count, rows) of the download."""
-        raise NotImplementedError
-
     def export_fiscal_year(self) -> int | None:
         return self.cycle.fiscal_year if getattr(self, "cycle", None) else None
 
     @cached_property
     def wareki(self) -> bool:
         return bool(self.cleaned.get("wareki"))
-
-    def export(self, fmt: str, encoding: str):
-        if self.filters and not self.filters.is_valid():
-            # Never "everything" for a filter that did not parse.
-            return HttpResponseBadRequest(
-                _("絞り込みの条件が正しくありません。"), content_type="text/plain; charset=utf-8"
-            )
-        fmt = exports.Format(fmt)
-        encoding = exports.Encoding(encoding) if encoding in exports.Encoding._value2member_map_ else None
-        encoding = encoding or exports.Encoding.UTF8
-        count, rows = self.export_rows()
-        services.export_log(
-            user=self.request.user,
-            municipality=self.municipality,
-            report=self.report_slug,
-            fmt=fmt.value,
-            encoding=encoding.value if fmt == exports.Format.CSV else "",
-            filters={**self.filter_summary(), "wareki": self.wareki},
-            row_count=count,
-        )
-        filename = exports.ExportFilename.build(
-            municipality=self.municipality,
-            report=str(self.report_name),
-            report_slug=self.report_slug,
-            fiscal_year=self.export_fiscal_year(),
-        )
-        return exports.export_response(
-            fmt=fmt, rows=rows, columns=self.export_columns, filename=filename, encoding=encoding, wareki=self.wareki
-        )
-
-    def get_export_url(self, fmt: str, **extra) -> str:
-        params = self.request.GET.copy()
-        for name in ("p", "_w_filter_fragment"):
-            params.pop(name, None)
-        params["export"] = fmt
-        params.update(extra)
-        return self.request.path.replace("/results/", "/") + "?" + params.urlencode()
-
-    def get_header_more_buttons(self):
-        return [
-            Button(_("XLSXでダウンロード"), url=self.get_export_url("xlsx"), icon_name="download", priority=90),
-            Button(
-                _("CSVでダウンロード（UTF-8）"),
-                url=self.get_export_url("csv", encoding=exports.Encoding.UTF8.value),
-                icon_name="download",
-                priority=100,
-            ),
-            Button(
-                _("CSVでダウンロード（Shift_JIS）"),
-                url=self.get_export_url("csv", encoding=exports.Encoding.CP932.value),
-                icon_name="download",
-                priority=110,
-            ),
-        ]
 
     def get_breadcrumbs_items(self):
         return [{"url": "", "label": self.get_page_title()}]

@@ -9,6 +9,10 @@ from people.models import Municipality
 from quizzes.models import CompletionRecord
 
 
+class ReportsError(Exception):
+    """A request of the reports area that cannot be done, with a Japanese message for the user."""
+
+
 def _clean(filters: dict) -> dict:
     return {key: value for key, value in filters.items() if value not in (None, "", [])}
 

@@ -16,6 +16,9 @@ def register_report_log_actions(actions):
     actions.register_action(
         "reports.certificate_downloaded", _("修了証のダウンロード"), _("修了証（PDF）をダウンロードしました")
     )
+    actions.register_action(
+        "reports.certificate_bundle_requested", _("修了証のZIPの作成依頼"), _("修了証のZIPの作成を依頼しました")
+    )
 
 
 @hooks.register("register_admin_urls")

@@ -4,16 +4,15 @@ cycle_update. Every view is scoped to the user's municipality; another's cycle a
 
 from __future__ import annotations
 
-from django.contrib.admin.utils import unquote
 from django.db.models import Count, Q
-from django.http import Http404
-from django.urls import URLPattern
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+
+from sns_training.admin_scoping import scoped_urlpatterns
 
 from . import services
 from .forms import TrainingCycleCreateForm, TrainingCycleEditForm
@@ -64,7 +63,18 @@ class TrainingCycleIndexView(generic.IndexView):
         )
 
 
-class TrainingCycleCreateView(generic.CreateView):
+class TrainingErrorFormMixin:
+    """A write refused by training.services shows its message on the form instead of a 500."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except services.TrainingError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+
+
+class TrainingCycleCreateView(TrainingErrorFormMixin, generic.CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
         return services.cycle_open(
@@ -79,13 +89,6 @@ class TrainingCycleCreateView(generic.CreateView):
             user=self.request.user,
         )
 
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except services.TrainingError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
-
     def get_success_message(self, instance):
         return gettext("研修サイクル「%(cycle)s」を開始し、%(count)s人を対象にしました。") % {
             "cycle": instance,
@@ -93,7 +96,7 @@ class TrainingCycleCreateView(generic.CreateView):
         }
 
 
-class TrainingCycleEditView(generic.EditView):
+class TrainingCycleEditView(TrainingErrorFormMixin, generic.EditView):
     def save_instance(self):
         data = self.form.cleaned_data
         return services.cycle_update(
@@ -103,13 +106,6 @@ class TrainingCycleEditView(generic.EditView):
             new_hire_due_days=data["new_hire_due_days"],
             user=self.request.user,
         )
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except services.TrainingError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
 
     def get_success_message(self):
         return gettext("研修サイクル「%(cycle)s」の日程を変更しました。") % {"cycle": self.object}
@@ -141,18 +137,4 @@ class TrainingCycleViewSet(ModelViewSet):
     def get_urlpatterns(self):
         """Every view of one cycle (edit, history, usage…) answers 404 for a cycle outside the
         user's municipality, before Wagtail's view runs."""
-        return [self._scoped(pattern) for pattern in super().get_urlpatterns()]
-
-    @staticmethod
-    def _scoped(pattern):
-        if not isinstance(pattern, URLPattern) or "pk" not in getattr(pattern.pattern, "converters", {}):
-            return pattern
-        view = pattern.callback
-
-        def scoped_view(request, *args, **kwargs):
-            pk = unquote(str(kwargs["pk"]))
-            if not TrainingCycle.objects.visible_to(request.user).filter(pk=pk).exists():
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return URLPattern(pattern.pattern, scoped_view, pattern.default_args, pattern.name)
+        return scoped_urlpatterns(super().get_urlpatterns(), TrainingCycle.objects.visible_to)

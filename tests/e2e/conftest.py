@@ -127,6 +127,39 @@ def accounts(live_server) -> dict[str, Account]:
     return result
 
 
+def staff_account(
+    accounts: dict[str, Account], *, department, staff_number: str, name: str, email: str, role: str
+) -> Account:
+    """Someone of `department` (of 芦屋市) with a role beyond employee, created as HR's tools do and
+    logging in by e-mail with the tests' password."""
+    from people import services as people
+
+    people.staff_create(
+        municipality=department.municipality,
+        staff_number=staff_number,
+        name=name,
+        department=department,
+        start_date=datetime.date(2015, 4, 1),
+        email=email,
+        role=role,
+        password=PASSWORD,
+    )
+    a = accounts["ashiya"]
+    return Account(a.code, a.municipality, staff_number, email, name, department.name, PASSWORD, a.guideline)
+
+
+def hr_account(accounts: dict[str, Account]) -> Account:
+    """HR of 芦屋市: 人事 太郎 (000900) in a new 人事課 (2100)."""
+    from people import services as people
+    from people.models import Municipality
+
+    ashiya = Municipality.objects.get(code=accounts["ashiya"].code)
+    jinji = people.department_create(municipality=ashiya, code="2100", name="人事課")
+    return staff_account(
+        accounts, department=jinji, staff_number="000900", name="人事 太郎", email="jinji@ashiya.example.jp", role="hr"
+    )
+
+
 @pytest.fixture
 def questions(accounts) -> dict[str, Account]:
     """`accounts`, with every question in fixtures/questions imported and published as editors

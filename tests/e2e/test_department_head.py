@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
+from .conftest import staff_account
 from .helpers import Account, axe_violations, horizontal_overflow, log_in
 from .test_accessibility import _report
 
@@ -32,15 +32,13 @@ def department_head(accounts) -> Account:
     ashiya = accounts["ashiya"]
     municipality = Municipality.objects.get(code=ashiya.code)
     department = Department.objects.get(municipality=municipality, code="3100")
-    people.staff_create(
-        municipality=municipality,
+    head = staff_account(
+        accounts,
+        department=department,
         staff_number="000900",
         name="広報 課長",
-        department=department,
-        start_date=datetime.date(2015, 4, 1),
         email=HEAD_EMAIL,
         role="department_head",
-        password=PASSWORD,
     )
     people.staff_create(
         municipality=municipality,
@@ -59,9 +57,7 @@ def department_head(accounts) -> Account:
         due_on=max(start, today - datetime.timedelta(days=3)),
         closes_on=end,
     )
-    return Account(
-        ashiya.code, ashiya.municipality, "000900", HEAD_EMAIL, "広報 課長", "広報課", PASSWORD, ashiya.guideline
-    )
+    return head
 
 
 def test_a_head_presses_tokusoku_once(page, accounts, department_head, axe_js):

@@ -12,7 +12,7 @@ import re
 import openpyxl
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
+from .conftest import hr_account
 from .helpers import Account, axe_violations, log_in
 
 TOKYO = datetime.timezone(datetime.timedelta(hours=9))
@@ -38,17 +38,8 @@ def _hr_and_records(accounts) -> Account:
 
     ashiya = Municipality.objects.get(code=accounts["ashiya"].code)
     koho = Department.objects.get(municipality=ashiya, code="3100")
-    jinji = people.department_create(municipality=ashiya, code="2100", name="人事課")
-    hr = people.staff_create(
-        municipality=ashiya,
-        staff_number="000900",
-        name="人事 太郎",
-        department=jinji,
-        start_date=datetime.date(2015, 4, 1),
-        email="jinji@ashiya.example.jp",
-        role="hr",
-        password=PASSWORD,
-    )
+    account = hr_account(accounts)
+    hr = StaffMember.objects.get(municipality=ashiya, staff_number=account.staff_number)
     done = people.staff_create(
         municipality=ashiya,
         staff_number="000104",
@@ -96,10 +87,7 @@ def _hr_and_records(accounts) -> Account:
         )
         for n, (p, k) in enumerate((p, k) for p in (hr, done) for k in keys)
     )
-    a = accounts["ashiya"]
-    return Account(
-        a.code, a.municipality, "000900", "jinji@ashiya.example.jp", "人事 太郎", "人事課", PASSWORD, a.guideline
-    )
+    return account
 
 
 def test_hr_filters_the_staff_report_and_downloads_the_xlsx(page, accounts, axe_js, shots_dir):

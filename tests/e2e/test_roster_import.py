@@ -9,36 +9,14 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
-from .helpers import Account, axe_violations, log_in
-
-
-def _hr(accounts) -> Account:
-    from people import services as people
-    from people.models import Municipality
-
-    ashiya = Municipality.objects.get(code=accounts["ashiya"].code)
-    jinji = people.department_create(municipality=ashiya, code="2100", name="人事課")
-    people.staff_create(
-        municipality=ashiya,
-        staff_number="000900",
-        name="人事 太郎",
-        department=jinji,
-        start_date=datetime.date(2015, 4, 1),
-        email="jinji@ashiya.example.jp",
-        role="hr",
-        password=PASSWORD,
-    )
-    a = accounts["ashiya"]
-    return Account(
-        a.code, a.municipality, "000900", "jinji@ashiya.example.jp", "人事 太郎", "人事課", PASSWORD, a.guideline
-    )
+from .conftest import hr_account
+from .helpers import axe_violations, log_in
 
 
 def test_hr_imports_a_cp932_roster_dry_run_then_commit(page, accounts, axe_js, shots_dir):
     from people.models import StaffMember
 
-    hr = _hr(accounts)
+    hr = hr_account(accounts)
     employee = accounts["ashiya"]
     content = "\r\n".join(
         [

@@ -163,73 +163,37 @@ def test_hr_of_another_municipality_gets_404(client, world, records):
     assert b"%PDF" not in response.content and "芦屋".encode() not in response.content
 
 
-def zip_url(**params) -> str:
-    from urllib.parse import urlencode
-
-    return reverse("reports_admin:certificates_zip") + "?" + urlencode(params)
+def zip_url() -> str:
+    return reverse("reports_admin:certificates_zip")
 
 
-def test_hr_downloads_a_department_with_its_subdepartments_as_a_zip(client, world, records):
-    client.force_login(world.people.hr.user)
-
-    response = client.get(zip_url(department="1000", fiscal_year=2025, subdepartments="on"))
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(streamed(response)))
-    # 企画部 › 広報課 (芦屋 一郎, 芦屋 同僚) › 広報係 (芦屋 係員); not 総務部, not 令和6年度.
-    assert sorted(archive.namelist()) == ["00123_芦屋 一郎.pdf", "00124_芦屋 同僚.pdf", "00125_芦屋 係員.pdf"]
-    assert "芦屋同僚" in pdf_text(archive.read("00124_芦屋 同僚.pdf"))
-    entry = ModelLogEntry.objects.get(action="reports.certificate_downloaded")
-    assert entry.data["row_count"] == 3
-    assert sorted(entry.data["records"]) == sorted([records.employee.pk, records.colleague.pk, records.kakari.pk])
+# A department's ZIP is built in the background: tests/reports/test_certificate_bundles.py.
 
 
-def test_without_subdepartments_only_the_department_itself(client, world, records):
-    client.force_login(world.people.hr.user)
-
-    response = client.get(zip_url(department="1100", fiscal_year=2025))
-
-    archive = zipfile.ZipFile(io.BytesIO(streamed(response)))
-    assert sorted(archive.namelist()) == ["00123_芦屋 一郎.pdf", "00124_芦屋 同僚.pdf"]
-
-
-def test_the_same_code_in_another_municipality_is_not_included(client, world, records):
+def test_the_same_code_in_another_municipality_is_not_included(
+    client, world, records, django_capture_on_commit_callbacks
+):
     """須賀川市's 総務部 has the code 2000 too; 芦屋市 HR's ZIP of 2000 holds only 芦屋市's records."""
+    from reports.models import CertificateBundle
+
     client.force_login(world.people.hr.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(zip_url(), {"department": "2000", "fiscal_year": "2025"})
+    bundle = CertificateBundle.objects.get()
 
-    archive = zipfile.ZipFile(io.BytesIO(streamed(client.get(zip_url(department="2000", fiscal_year=2025)))))
+    response = client.get(reverse("reports_admin:certificate_bundle_download", args=[bundle.pk]))
 
-    assert archive.namelist() == ["00126_芦屋 総務.pdf"]
-
-
-def test_a_department_without_records_says_so(client, world, records):
-    client.force_login(world.people.hr.user)
-
-    response = client.get(zip_url(department="2100", fiscal_year=2025))
-
-    assert response.status_code == 200
-    assert "該当する修了記録はありません。" in response.content.decode()
-
-
-def test_too_many_for_one_zip_says_so(client, world, records, settings):
-    settings.REPORTS_CERTIFICATE_ZIP_MAX = 2
-    client.force_login(world.people.hr.user)
-
-    response = client.get(zip_url(department="1000", fiscal_year=2025, subdepartments="on"))
-
-    assert response["Content-Type"].startswith("text/html")
-    assert "一度にダウンロードできるのは2件までです" in response.content.decode()
-    assert not ModelLogEntry.objects.filter(action="reports.certificate_downloaded").exists()
+    assert zipfile.ZipFile(io.BytesIO(streamed(response))).namelist() == ["00126_芦屋 総務.pdf"]
 
 
 def test_another_municipalitys_department_is_not_offered(client, world, records):
     client.force_login(world.people.s_hr.user)
 
-    response = client.get(zip_url(department="1000", fiscal_year=2025))
+    response = client.get(zip_url())
 
     page = response.content.decode()
     assert response["Content-Type"].startswith("text/html")
+    assert "総務部（2000）" in page
     assert "企画部" not in page and "芦屋" not in page
 
 

@@ -1,0 +1,107 @@
+"""HR's 修了証の一括ダウンロード (decision 0014): the request form, the bundle's progress page and
+the download of the finished ZIP. The ZIP itself is built by reports.tasks in the background."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from people.models import Department
+
+from . import bundles, exports, selectors, services
+from .forms import CertificateZipForm
+from .models import CertificateBundle
+from .views import HRPageView
+
+
+def bundle_url(bundle: CertificateBundle) -> str:
+    return reverse("reports_admin:certificate_bundle", args=[bundle.pk])
+
+
+class CertificateZipView(HRPageView):
+    """HR asks for every certificate of a department (and, by default, the departments below it)
+    for one 年度 as a ZIP (POST); the ZIP is built in the background and the request is answered
+    with the bundle's page. GET shows the form and the municipality's latest requests only.
+    Matching is on the 所属コード each record snapshot at completion."""
+
+    page_title = gettext_lazy("修了証の一括ダウンロード")
+    header_icon = "download"
+    template_name = "reports/certificates_zip.html"
+
+    def form(self, data=None) -> CertificateZipForm:
+        return CertificateZipForm(data, departments=selectors.department_choices(municipality=self.municipality))
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.form(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            department = get_object_or_404(
+                Department.objects.filter(municipality=self.municipality), code=data["department"]
+            )
+            try:
+                bundle = bundles.certificate_bundle_request(
+                    user=request.user,
+                    department=department,
+                    fiscal_year=data["fiscal_year"],
+                    include_subdepartments=data["subdepartments"],
+                )
+            except services.ReportsError as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect(bundle_url(bundle))
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["bundles"] = bundles.bundles_recent(municipality=self.municipality)
+        context["bundle_max"] = bundles.bundle_max()
+        return context
+
+
+class CertificateBundleView(HRPageView):
+    """One requested ZIP: its state and progress (the page reloads itself while the ZIP is being
+    made) and, once done, the download. Another municipality's bundle is 404."""
+
+    page_title = gettext_lazy("修了証のZIP")
+    header_icon = "download"
+    template_name = "reports/certificate_bundle.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["bundle"] = bundles.bundle_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return context
+
+
+def certificate_bundle_download(request, pk: int):
+    """The finished ZIP, streamed from file storage; the download is logged with every record in it."""
+    selectors.report_municipality(user=request.user)  # anyone without the reports permission: refused
+    bundle = bundles.bundle_for_user(user=request.user, pk=pk)
+    if bundle.status != CertificateBundle.Status.DONE or not bundle.file:
+        raise Http404
+    handle = bundle.file.open("rb")
+    try:
+        services.certificates_zip_log(
+            user=request.user,
+            municipality=bundle.municipality,
+            filters=bundles.bundle_filters(bundle),
+            record_ids=list(bundles.bundle_records(bundle).values_list("pk", flat=True)),
+        )
+    except BaseException:
+        handle.close()
+        raise
+    name = exports.ExportFilename.build(
+        municipality=bundle.municipality,
+        report=format_lazy("{}_{}", gettext_lazy("修了証"), bundle.department_code),
+        report_slug=f"certificates-{bundle.department_code}",
+        fiscal_year=bundle.fiscal_year,
+    ).with_suffix("zip")
+    response = FileResponse(handle, content_type="application/zip")
+    response["Content-Disposition"] = exports.content_disposition(name.name, name.ascii_name)
+    response["Cache-Control"] = "private, no-store"
+    return response

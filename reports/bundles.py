@@ -1,0 +1,191 @@
+"""Certificate ZIPs built in the background (decision 0014). HR asks for a department's
+certificates of one 年度; a task renders them one PDF at a time into a ZIP in file storage while
+the bundle page shows how far it has got. A PDF costs about 0.15 s of CPU, far too much to make
+hundreds inside a web request."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Count, Max, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from people.models import Department, Municipality
+from quizzes.models import CompletionRecord
+
+from . import certificates, selectors
+from .models import CertificateBundle
+from .services import ReportsError
+
+logger = logging.getLogger(__name__)
+
+BUNDLE_MAX_DEFAULT = 20_000  # about 50 minutes of one worker's CPU and 0.5–1 GB of ZIP
+PROGRESS_EVERY = 10  # PDFs between two updates of `done` (one cheap UPDATE each)
+
+
+def bundle_max() -> int:
+    return getattr(settings, "REPORTS_CERTIFICATE_BUNDLE_MAX", BUNDLE_MAX_DEFAULT)
+
+
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+def bundle_for_user(*, user, pk: int) -> CertificateBundle:
+    """A bundle the viewer may see (HR: their municipality's), or 404."""
+    return get_object_or_404(CertificateBundle.objects.visible_to(user).select_related("municipality"), pk=pk)
+
+
+def bundles_recent(*, municipality: Municipality, limit: int = 10) -> QuerySet[CertificateBundle]:
+    """The municipality's latest requests, for the list under the request form."""
+    return CertificateBundle.objects.filter(municipality=municipality).order_by("-requested_at", "-pk")[:limit]
+
+
+def bundle_records(bundle: CertificateBundle) -> QuerySet[CompletionRecord]:
+    """Exactly the records counted when the bundle was requested: the 所属コード fixed then, and no
+    record newer than the highest id then (records are only ever added, never changed)."""
+    return selectors.department_records(
+        municipality=bundle.municipality, fiscal_year=bundle.fiscal_year, codes=bundle.department_codes
+    ).filter(pk__lte=bundle.last_record_id)
+
+
+def bundle_filters(bundle: CertificateBundle) -> dict:
+    return {
+        "bundle": bundle.pk,
+        "department_code": bundle.department_code,
+        "subdepartments": bundle.include_subdepartments,
+        "fiscal_year": bundle.fiscal_year,
+    }
+
+
+# --- Writes --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def certificate_bundle_request(
+    *, user, department: Department, fiscal_year: int, include_subdepartments: bool
+) -> CertificateBundle:
+    """Ask for a department's certificates of one 年度 as a ZIP: counts the records, saves the
+    bundle, logs the request and enqueues the build once this transaction commits. The same
+    request still queued or running is answered with that bundle instead of building twice.
+    A department outside HR's municipality is 404; no records or too many is a ReportsError."""
+    from .tasks import certificate_bundle_build
+
+    if user.is_authenticated and user.is_superuser:
+        municipality = department.municipality
+    else:
+        municipality = selectors.report_municipality(user=user)
+        if department.municipality_id != municipality.pk:
+            raise Http404
+    existing = (
+        CertificateBundle.objects.active()
+        .filter(
+            municipality=municipality,
+            department=department,
+            fiscal_year=fiscal_year,
+            include_subdepartments=include_subdepartments,
+        )
+        .first()
+    )
+    if existing is not None:
+        return existing
+    codes = selectors.department_codes(
+        municipality=municipality, code=department.code, with_subdepartments=include_subdepartments
+    )
+    records = selectors.department_records(municipality=municipality, fiscal_year=fiscal_year, codes=codes)
+    summary = records.order_by().aggregate(count=Count("pk"), last=Max("pk"))
+    if not summary["count"]:
+        raise ReportsError(_("該当する修了記録はありません。"))
+    if summary["count"] > bundle_max():
+        raise ReportsError(
+            _(
+                "該当する修了記録が%(count)d件あり、一度に作成できる%(max)d件を超えています。"
+                "「下位の所属を含める」を外すなどして、所属ごとに依頼してください。"
+            )
+            % {"count": summary["count"], "max": bundle_max()}
+        )
+    bundle = CertificateBundle.objects.create(
+        municipality=municipality,
+        department=department,
+        department_code=department.code,
+        department_name=department.name,
+        department_codes=codes,
+        fiscal_year=fiscal_year,
+        include_subdepartments=include_subdepartments,
+        last_record_id=summary["last"],
+        requested_by=user,
+        total=summary["count"],
+    )
+    log(
+        instance=municipality,
+        action="reports.certificate_bundle_requested",
+        user=user,
+        data={"filters": bundle_filters(bundle), "row_count": bundle.total},
+    )
+    transaction.on_commit(lambda: certificate_bundle_build.enqueue(bundle_id=bundle.pk))
+    return bundle
+
+
+def certificate_bundle_build(*, bundle_id: int) -> dict:
+    """The task's work: claim a queued bundle (a second run of the same task does nothing), render
+    its certificates one at a time into a ZIP on a temporary file, store it, mark it done. Progress
+    is written every PROGRESS_EVERY PDFs, outside any transaction, so the page sees it. Any error
+    marks the bundle failed with a message for HR (the details go to the log) and is re-raised for
+    the task backend to record."""
+    claimed = CertificateBundle.objects.filter(pk=bundle_id, status=CertificateBundle.Status.QUEUED).update(
+        status=CertificateBundle.Status.RUNNING, started_at=timezone.now(), done=0
+    )
+    if not claimed:
+        return {"bundle": bundle_id, "built": False}
+    bundle = CertificateBundle.objects.select_related("municipality").get(pk=bundle_id)
+    written = 0
+
+    def progress(count: int) -> None:
+        nonlocal written
+        written = count
+        if count % PROGRESS_EVERY == 0:
+            CertificateBundle.objects.filter(pk=bundle_id).update(done=count)
+
+    stored = ""
+    try:
+        archive = certificates.certificates_zip(bundle_records(bundle).iterator(chunk_size=200), progress=progress)
+        with archive:
+            size = archive.seek(0, 2)
+            archive.seek(0)
+            bundle.file.save("certificates.zip", File(archive), save=False)
+            stored = bundle.file.name
+        CertificateBundle.objects.filter(pk=bundle_id).update(
+            status=CertificateBundle.Status.DONE,
+            done=written,
+            file=stored,
+            size=size,
+            finished_at=timezone.now(),
+        )
+    except Exception as exc:
+        logger.exception("Certificate bundle %s failed", bundle_id)
+        if stored:
+            bundle.file.storage.delete(stored)
+        CertificateBundle.objects.filter(pk=bundle_id).update(
+            status=CertificateBundle.Status.FAILED,
+            done=written,
+            file="",
+            error=_failure_message(exc),
+            finished_at=timezone.now(),
+        )
+        raise
+    return {"bundle": bundle_id, "built": True, "pdfs": written, "bytes": size}
+
+
+def _failure_message(exc: Exception) -> str:
+    """What HR reads on the bundle page, in Japanese whatever language the worker runs in."""
+    with translation.override("ja"):
+        return _(
+            "修了証のZIPを作成できませんでした（%(error)s）。"
+            "もう一度依頼しても同じ場合は、システム管理者に連絡してください。"
+        ) % {"error": type(exc).__name__}

@@ -1,0 +1,98 @@
+"""A department's certificates as one ZIP, built in the background (decision 0014)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from people.models import Department, Municipality
+from sns_training.fiscal_year import fiscal_year_label as _fiscal_year_label
+
+REPORT_PERMISSION = "reports.view_reports"  # the same as reports.selectors.REPORT_PERMISSION
+
+
+def bundle_upload_to(instance, filename: str) -> str:
+    """A random name: the file holds personal data and its name must not be guessable or tell
+    whose certificates it holds (the download goes through the scoped view, never MEDIA_URL)."""
+    return f"certificate-bundles/{uuid.uuid4().hex}.zip"
+
+
+class CertificateBundleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """HR with the reports permission: their municipality's bundles; a platform admin: all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        staff = getattr(user, "staff_profile", None)
+        if staff is None or not staff.is_active or not user.has_perm(REPORT_PERMISSION):
+            return self.none()
+        return self.filter(municipality_id=staff.municipality_id)
+
+    def active(self):
+        """Still to be built or being built."""
+        return self.filter(status__in=(CertificateBundle.Status.QUEUED, CertificateBundle.Status.RUNNING))
+
+
+class CertificateBundle(models.Model):
+    """One request for a department's certificates of one 年度 as a ZIP. The records it covers are
+    fixed when it is requested (the 所属コード then, and the highest record id then: records are
+    only ever added), so `total` is exact and the audit entry can name them."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("作成待ち")
+        RUNNING = "running", _("作成中")
+        DONE = "done", _("完成")
+        FAILED = "failed", _("失敗")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="certificate_bundles", verbose_name=_("自治体")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("所属")
+    )
+    department_code = models.CharField(_("所属コード"), max_length=20)
+    department_name = models.CharField(_("所属名"), max_length=100)
+    department_codes = models.JSONField(_("対象の所属コード"), default=list)
+    fiscal_year = models.PositiveIntegerField(_("年度"))
+    include_subdepartments = models.BooleanField(_("下位の所属を含める"), default=True)
+    last_record_id = models.PositiveBigIntegerField(_("対象の修了記録IDの上限"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("依頼した人")
+    )
+    requested_at = models.DateTimeField(_("依頼日時"), default=timezone.now, db_index=True)
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("件数"), default=0)
+    done = models.PositiveIntegerField(_("作成済みの件数"), default=0)
+    file = models.FileField(_("ZIPファイル"), upload_to=bundle_upload_to, blank=True, max_length=200)
+    size = models.PositiveBigIntegerField(_("ファイルサイズ"), default=0)
+    error = models.TextField(_("エラー"), blank=True)
+    started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+
+    objects = CertificateBundleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        default_permissions = ()
+        verbose_name = _("修了証のZIP")
+        verbose_name_plural = _("修了証のZIP")
+
+    def __str__(self):
+        return f"{self.department_name}（{self.department_code}） {self.fiscal_year}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return _fiscal_year_label(self.fiscal_year)
