@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
-from wagtail.models import ModelLogEntry
 
 from courses.models import ChapterPage, GuidelinePage
 from people.models import StaffMember
 from sns_training.fiscal_year import fiscal_year_of, fiscal_year_start
 
-from .models import AttemptItem, Choice, ClauseProgress, CompletionRecord, QuizAttempt, ScenarioQuestion
+from . import grading
+from .models import AttemptItem, ClauseProgress, CompletionRecord, QuizAttempt, ScenarioQuestion
 
 _random = random.SystemRandom()
-GRADED_ACTION = "quizzes.attempt_graded"
 
 
 class QuizError(Exception):
@@ -133,171 +130,43 @@ def attempt_items_build(*, attempt: QuizAttempt, questions: list[ScenarioQuestio
     return items
 
 
-def _validate(items: list[AttemptItem], submission: Submission) -> None:
+def _grade(items: list[grading.Item], submission: Submission) -> list[grading.Answer]:
+    """Each item with the choices sent for it, once the submission is checked against what the
+    page showed: a QuizError for anything else, before anything is written."""
     if sorted(submission.item_ids) != sorted(item.pk for item in items):
         raise QuizError(_("送信された設問が、表示した設問と一致しません。設問のページを開き直してください。"))
-    for item in items:
-        if not item.question.live or item.question.live_revision_id != item.question_version:
-            raise QuizError(_("回答中に設問が更新されました。お手数ですが、もう一度最初から回答してください。"))
+    if not all(item.still_live for item in items):
+        raise QuizError(_("回答中に設問が更新されました。お手数ですが、もう一度最初から回答してください。"))
+    answers = []
     for item in items:
         chosen = submission.answers.get(item.pk, ())
         if not chosen:
             raise QuizError(_("第%(n)s問に回答してください。") % {"n": item.position})
         if len(set(chosen)) != len(chosen) or not set(chosen) <= set(item.choice_order):
             raise QuizError(_("第%(n)s問の選択肢が正しくありません。") % {"n": item.position})
-        if item.question.kind == ScenarioQuestion.Kind.SINGLE and len(chosen) != 1:
+        if item.kind == ScenarioQuestion.Kind.SINGLE and len(chosen) != 1:
             raise QuizError(_("第%(n)s問は選択肢を1つだけ選んでください。") % {"n": item.position})
-
-
-def _record_items(items: list[AttemptItem]) -> None:
-    """Store each item's answer: on PostgreSQL one UPDATE … FROM (VALUES …), elsewhere Django's
-    bulk_update (a CASE per field, several times the work to build and to run)."""
-    if connection.vendor != "postgresql":
-        AttemptItem.objects.bulk_update(items, ["selected", "is_correct"])
-        return
-    table = connection.ops.quote_name(AttemptItem._meta.db_table)
-    rows = ", ".join(["(%s::bigint, %s::jsonb, %s::boolean)"] * len(items))
-    params = [value for item in items for value in (item.pk, json.dumps(item.selected), item.is_correct)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Only the model's table name and placeholders are formatted in; every value is a parameter.
-            f"UPDATE {table} AS item SET selected = answer.selected, is_correct = answer.is_correct "  # noqa: S608
-            f"FROM (VALUES {rows}) AS answer (id, selected, is_correct) WHERE item.id = answer.id",
-            params,
-        )
-
-
-def _record_clause_progress(*, staff_id: int, guideline_id: int, items: list[AttemptItem], now) -> None:
-    """Each answered clause becomes mastered or missed; a clause once mastered stays mastered, and
-    `first_attempt_missed` is set by the first answer only. On PostgreSQL one INSERT … ON CONFLICT
-    under the person's lock; elsewhere a locked read, then inserts and updates."""
-    mastered, missed = ClauseProgress.State.MASTERED, ClauseProgress.State.MISSED
-    year = fiscal_year_of(timezone.localdate(now))
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(ClauseProgress._meta.db_table)
-        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(items))
-        params = []
-        for item in items:
-            state = mastered if item.is_correct else missed
-            params += [staff_id, guideline_id, year, item.clause_key, state, not item.is_correct, now]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # Only the model's table name and placeholders are formatted in.
-                f"INSERT INTO {table} AS progress "  # noqa: S608
-                "(staff_id, guideline_id, fiscal_year, clause_key, state, first_attempt_missed, updated_at) "
-                f"VALUES {rows} ON CONFLICT (staff_id, guideline_id, fiscal_year, clause_key) DO UPDATE "
-                "SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at "
-                "WHERE progress.state <> %s",
-                [*params, mastered],
-            )
-        return
-    existing = {
-        p.clause_key: p
-        for p in ClauseProgress.objects.select_for_update()
-        .of_year(year)
-        .filter(staff_id=staff_id, guideline_id=guideline_id, clause_key__in=[i.clause_key for i in items])
-        .only("pk", "clause_key", "state")
-    }
-    to_create, to_update = [], []
-    for item in items:
-        progress = existing.get(item.clause_key)
-        state = mastered if item.is_correct else missed
-        if progress is None:
-            to_create.append(
-                ClauseProgress(
-                    staff_id=staff_id,
-                    guideline_id=guideline_id,
-                    fiscal_year=year,
-                    clause_key=item.clause_key,
-                    state=state,
-                    first_attempt_missed=not item.is_correct,
-                    updated_at=now,
-                )
-            )
-        elif progress.state != mastered:
-            progress.state = state
-            progress.updated_at = now
-            to_update.append(progress)
-    if to_create:
-        ClauseProgress.objects.bulk_create(to_create)
-    if to_update:
-        ClauseProgress.objects.bulk_update(to_update, ["state", "updated_at"])
-
-
-def _log_graded(*, attempt: QuizAttempt, user, correct: int, now) -> None:
-    """The audit entry log() would write, without BaseLogEntry.save()'s full_clean, whose checks
-    cost two queries per submit: the action is registered (tests/quizzes/test_services.py) and
-    the content type and user are the ones at hand."""
-    ModelLogEntry.objects.bulk_create(
-        [
-            ModelLogEntry(
-                content_type=ContentType.objects.get_for_model(QuizAttempt),
-                object_id=str(attempt.pk),
-                label=str(attempt),
-                action=GRADED_ACTION,
-                timestamp=now,
-                user=user,
-                data={"chapter": attempt.chapter_id, "correct": correct, "questions": attempt.question_count},
-            )
-        ]
-    )
+        answers.append(grading.Answer(item=item, selected=tuple(chosen)))
+    return answers
 
 
 @transaction.atomic
 def attempt_submit(*, attempt_id: int, user, submission: Submission) -> QuizAttempt:
     """Grade the viewer's attempt exactly once. The row locks make concurrent submits wait; the
     first grades, the others find it graded (AttemptAlreadyGraded). A refused submit writes
-    nothing. Another person's attempt raises QuizAttempt.DoesNotExist (the view answers 404)."""
+    nothing. Another person's attempt raises QuizAttempt.DoesNotExist (the view answers 404).
+    The reads and writes are in quizzes.grading: two statements on PostgreSQL."""
     staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
     if staff is None:
         raise QuizAttempt.DoesNotExist
-    # The person's row and the attempt's, locked in one statement: two of one person's attempts
-    # graded at once update their clause progress one after the other (the person's row is also
-    # what attempt_start and attestation_create lock), and a repeated submit waits for the first.
-    attempt = (
-        QuizAttempt.objects.select_related("staff")
-        .select_for_update(of=("self", "staff"))
-        .only("pk", "state", "guideline_id", "chapter_id", "question_count", "staff__id")
-        .get(pk=attempt_id, staff_id=staff.pk)
-    )
+    attempt, items = grading.lock_and_read(attempt_id=attempt_id, staff_id=staff.pk)
     if attempt.state == QuizAttempt.State.GRADED:
         raise AttemptAlreadyGraded(attempt)
-    items = list(
-        AttemptItem.objects.filter(attempt_id=attempt.pk)
-        .select_related("question")
-        .only(
-            "pk",
-            "position",
-            "clause_key",
-            "question_version",
-            "choice_order",
-            "question",
-            "question__kind",
-            "question__live",
-            "question__live_revision",
-        )
-    )
-    _validate(items, submission)
-    correct_ids: dict[int, set[int]] = defaultdict(set)
-    for question_id, choice_id in Choice.objects.filter(
-        question_id__in={item.question_id for item in items}, is_correct=True
-    ).values_list("question_id", "pk"):
-        correct_ids[question_id].add(choice_id)
-    correct_total = 0
-    for item in items:
-        item.selected = list(submission.answers[item.pk])
-        item.is_correct = set(item.selected) == correct_ids[item.question_id]
-        correct_total += item.is_correct
-    _record_items(items)
+    answers = _grade(items, submission)
     now = timezone.now()
-    attempt.state = QuizAttempt.State.GRADED
-    attempt.submitted_at = now
-    attempt.correct_count = correct_total
-    attempt.question_count = len(items)
-    attempt.save(update_fields=["state", "submitted_at", "correct_count", "question_count"])
-    _record_clause_progress(staff_id=staff.pk, guideline_id=attempt.guideline_id, items=items, now=now)
-    _log_graded(attempt=attempt, user=user, correct=correct_total, now=now)
-    return attempt
+    return grading.write(
+        attempt=attempt, answers=answers, user=user, year=fiscal_year_of(timezone.localdate(now)), now=now
+    )
 
 
 def chapter_passed(*, staff, chapter: ChapterPage) -> bool:

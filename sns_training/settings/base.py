@@ -120,9 +120,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sessions live in the cache with the database behind it; idle ones end after 30 minutes
-# (people.middleware.IdleSessionTimeoutMiddleware).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Idle sessions end after 30 minutes (people.middleware.IdleSessionTimeoutMiddleware). With Redis
+# they live there only: refreshing one is a Redis write, not a database transaction, and Redis
+# expires them itself; a Redis restart logs people out, their answers and records being in the
+# database (decision 0016). Without Redis, in the database with the local cache in front.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.cached_db"
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True

@@ -4,14 +4,27 @@ clauses, questions on them created as the import creates them, and ways to answe
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
+from quizzes import grading
 from quizzes.models import AttemptItem, ClauseProgress, QuizAttempt, ScenarioQuestion
 from quizzes.services import Submission
 from tests.factories import ChapterPageFactory, ChoiceFactory, GuidelinePageFactory, QuestionFactory
 
 MULTIPLE = ScenarioQuestion.Kind.MULTIPLE
+# quizzes.grading reads and writes through two statements of its own on PostgreSQL and through
+# the ORM elsewhere: on PostgreSQL the grading tests run through both.
+GRADING_PATHS = (
+    ["postgresql", "portable"] if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else ["portable"]
+)
+
+
+@pytest.fixture(params=GRADING_PATHS)
+def grading_path(request, monkeypatch) -> str:
+    monkeypatch.setattr(grading, "portable_only", request.param == "portable")
+    return request.param
 
 
 @pytest.fixture

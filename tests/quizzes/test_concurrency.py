@@ -38,6 +38,7 @@ def _wagtail_seed_ensure() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("grading_path")
 def test_twenty_concurrent_submits_grade_the_attempt_exactly_once():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks (SELECT ... FOR UPDATE); run with DATABASE_URL=postgres://...")

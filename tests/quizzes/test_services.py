@@ -154,6 +154,7 @@ class TestDraw:
         assert QuizAttempt.objects.count() == 0
 
 
+@pytest.mark.usefixtures("grading_path")
 class TestGrading:
     def test_a_single_choice_question_is_right_with_the_correct_choice_only(self, employee, chapter, questions):
         attempt = start(employee, chapter)

@@ -204,6 +204,7 @@ class TestPrivacy:
         assert snapshot(attempt) == before
 
 
+@pytest.mark.usefixtures("grading_path")
 class TestSubmit:
     def test_a_submit_shows_the_review(self, staff_client, employee, attempt, questions):
         response = staff_client.post(attempt_url(attempt), form_data(submission(attempt, right_keys={"3-1", "3-2"})))
@@ -400,6 +401,7 @@ BAD_SUBMITS = {
 }
 
 
+@pytest.mark.usefixtures("grading_path")
 class TestRefusedSubmits:
     @pytest.mark.parametrize(("spoil", "message"), BAD_SUBMITS.items(), ids=[f.__name__[1:] for f in BAD_SUBMITS])
     def test_a_malformed_submit_is_refused_with_a_japanese_message_and_writes_nothing(

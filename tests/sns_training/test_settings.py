@@ -58,6 +58,26 @@ def test_production_starts_when_configured_and_is_locked_down():
     ]
 
 
+def _session_engine(env: dict[str, str]) -> str:
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **env}
+    probe = "import sns_training.settings.production as s; print(s.SESSION_ENGINE, s.CACHES['default']['BACKEND'])"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_with_redis_sessions_live_in_redis_only_and_without_it_in_the_database():
+    """Decision 0016: a session refresh is a Redis write, not a database transaction."""
+    assert _session_engine({**REQUIRED, "REDIS_URL": "redis://cache.example.jp:6379/0"}) == (
+        "django.contrib.sessions.backends.cache django_redis.cache.RedisCache"
+    )
+    assert _session_engine(REQUIRED) == (
+        "django.contrib.sessions.backends.cached_db django.core.cache.backends.locmem.LocMemCache"
+    )
+
+
 def test_the_site_is_japanese_on_japan_time():
     assert settings.LANGUAGE_CODE == "ja"
     assert settings.TIME_ZONE == "Asia/Tokyo"
