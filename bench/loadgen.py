@@ -55,6 +55,7 @@ class Result:
     p95_ms: float
     p99_ms: float
     other_cores: float = 0.0  # CPU that processes outside the benchmark took meanwhile (machine.CpuMeter)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # ours, per process group (machine.CpuMeter)
     exhausted: int = 0  # requests a thread could not take from the prepared ones (pool too small)
     db_check: dict | None = None  # prepared requests: what the database says they did (bench.quiz)
     # With prepared requests run_wrk also sets `pool_run` (a PoolRun), kept out of the fields so

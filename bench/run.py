@@ -221,6 +221,7 @@ def measure(args, data, pool, worker_class: str, *, servers_left: int) -> dict:
                 with CpuMeter(server.pids, database) as meter:
                     result = run_wrk(server.base_url, target, seconds=args.seconds, **load)
                 result.other_cores = meter.other_cores
+                result.cpu_seconds = meter.seconds
                 if target.pool is not None:
                     quiz.settle(target.pool, result, since)
                 row.results.append(result)
@@ -333,6 +334,7 @@ def print_table(run: dict) -> None:
             f"{row.median('p99_ms'):>9.2f}{percent:>10.1f}%{len(row.sql):>5}{row.failed:>8}{row.median('other_cores'):>10.2f}c"
         )
     print("gunicorn worker RSS after the run: " + ", ".join(f"{mb:.1f} MB" for mb in run["rss"]))
+    print_cpu(rows)
     for target, row in zip(run["targets"][1:], rows[1:], strict=True):
         percent = 100 * row.rps / bare if bare else 0.0
         rounds = ""
@@ -366,6 +368,19 @@ def print_table(run: dict) -> None:
                     )
     if run["burst"] is not None:
         print_burst(run["burst"])
+
+
+def print_cpu(rows) -> None:
+    """CPU time per request of each process group while wrk ran: what the 2 cores were spent on."""
+    from bench.machine import CpuMeter
+
+    print("CPU per request, ms (from /proc while wrk ran): " + ", ".join(CpuMeter.GROUPS) + ", total")
+    for row in rows:
+        if not row.requests:
+            continue
+        spent = [sum(r.cpu_seconds.get(group, 0.0) for r in row.results) for group in CpuMeter.GROUPS]
+        figures = [1000 * seconds / row.requests for seconds in spent]
+        print(f"  {row.name:<26}" + "".join(f"{ms:>8.2f}" for ms in figures) + f"{sum(figures):>9.2f}")
 
 
 def print_burst(result) -> None:

@@ -86,6 +86,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement a connection has run 5 times prepared:
+    # PostgreSQL then plans the hot statements (the user, grading) once per connection, not on
+    # every request (decision 0016). Needs direct connections, not a transaction-mode PgBouncer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory by default; REDIS_URL makes rate limits and sessions hold across workers.
