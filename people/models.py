@@ -1,9 +1,12 @@
 """Municipalities, their department tree and staff: the people every record is about."""
 
+import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 staff_number_validator = RegexValidator(
@@ -241,7 +244,11 @@ class RosterImportQuerySet(models.QuerySet):
 
 class RosterImport(models.Model):
     """One uploaded roster or department-master file: kept as uploaded (the bytes are what a
-    commit re-reads), with the dry run's summary and, once committed, who committed it."""
+    commit re-reads), with the dry run's summary and, once committed, who committed it. After the
+    retention period `manage.py purge_roster_imports` empties the bytes (or deletes a dry run)."""
+
+    # A dry run older than this cannot be committed: the personnel system's roster may have moved on.
+    DRY_RUN_MAX_AGE = datetime.timedelta(days=1)
 
     class Kind(models.TextChoices):
         STAFF = "staff", _("職員名簿")
@@ -270,6 +277,9 @@ class RosterImport(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("取り込んだ人")
     )
     committed_at = models.DateTimeField(_("取込日時"), null=True, blank=True)
+    content_purged_at = models.DateTimeField(
+        _("ファイル削除日時"), null=True, blank=True, help_text=_("保存期間を過ぎてファイルの内容を削除した日時")
+    )
 
     objects = RosterImportQuerySet.as_manager()
 
@@ -282,3 +292,8 @@ class RosterImport(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def dry_run_expired(self) -> bool:
+        """A dry run too old to commit (people.services.roster_import_commit refuses it)."""
+        return self.status == self.Status.DRY_RUN and self.uploaded_at < timezone.now() - self.DRY_RUN_MAX_AGE

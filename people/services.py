@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from wagtail.log_actions import log
 
 from . import roster
@@ -273,6 +275,11 @@ def staff_reactivate(
 STAFF_FIELDS = ("name", "kana", "employment_type", "start_date", "department")
 
 
+PURGED_MESSAGE = gettext_noop(
+    "このファイルは保存期間を過ぎたため削除しました。取り込むには、ファイルをもう一度アップロードしてください。"
+)
+
+
 class RosterPlanChanged(PeopleError):
     """The data changed between the dry run and the commit; `plan` is what the file would do now."""
 
@@ -305,6 +312,8 @@ def roster_import_create(
 
 def roster_import_plan(*, roster_import: RosterImport, user: User | None = None) -> roster.Plan:
     """The stored file planned again against today's data (the error list download, the commit)."""
+    if roster_import.content_purged_at is not None:
+        raise PeopleError(_(PURGED_MESSAGE))
     return roster.plan_for(
         kind=roster_import.kind,
         municipality=roster_import.municipality,
@@ -332,8 +341,19 @@ def roster_import_commit(*, roster_import: RosterImport, plan_digest: str, user:
     with transaction.atomic():
         municipality = Municipality.objects.select_for_update().get(pk=roster_import.municipality_id)
         locked = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
+        if locked.content_purged_at is not None:
+            raise PeopleError(_(PURGED_MESSAGE))
         if locked.status != RosterImport.Status.DRY_RUN:
             raise PeopleError(_("このファイルは既に取り込まれています。"))
+        if locked.dry_run_expired:
+            # The re-plan below catches changes in this database only; a day-old export from the
+            # personnel system may itself be out of date, so a fresh file is asked for.
+            raise PeopleError(
+                _(
+                    "アップロードから1日以上たった確認結果は取り込めません。その後に名簿が変わっているかもしれないため、"
+                    "最新のファイルをもう一度アップロードしてください。"
+                )
+            )
         on = timezone.localdate()
         try:
             plan = roster.plan_for(
@@ -377,6 +397,47 @@ def roster_import_commit(*, roster_import: RosterImport, plan_digest: str, user:
             data={"file_name": locked.file_name, "lines": plan.line_count, "counts": counts, "on": on.isoformat()},
         )
     return locked
+
+
+@dataclass(frozen=True)
+class RosterPurgeResult:
+    purged: int  # committed imports whose file was emptied
+    deleted: int  # dry runs never committed, deleted
+
+
+def roster_imports_purge(*, older_than: datetime.timedelta) -> RosterPurgeResult:
+    """Retention of the uploaded files (names and addresses of every employee): imports uploaded
+    more than `older_than` ago lose their bytes, keeping the row, file name, SHA-256, summary, who
+    and when as the audit trail (logged people.roster_import_purged); dry runs never committed are
+    deleted. Run daily by `manage.py purge_roster_imports`."""
+    if older_than < RosterImport.DRY_RUN_MAX_AGE:
+        raise PeopleError(_("保存期間は1日以上にしてください。"))
+    now = timezone.now()
+    with transaction.atomic():
+        # Locked, so a commit running now either finishes first (and its file is purged) or waits
+        # and then finds the import purged or deleted.
+        rows = list(
+            RosterImport.objects.select_for_update()
+            .filter(uploaded_at__lt=now - older_than, content_purged_at__isnull=True)
+            .only("pk", "kind", "file_name", "status", "uploaded_at")
+            .order_by("pk")
+        )
+        committed = [r for r in rows if r.status == RosterImport.Status.COMMITTED]
+        dry_runs = [r.pk for r in rows if r.status == RosterImport.Status.DRY_RUN]
+        for start in range(0, len(committed), roster.IN_CHUNK):
+            chunk = committed[start : start + roster.IN_CHUNK]
+            RosterImport.objects.filter(pk__in=[r.pk for r in chunk]).update(content=b"", content_purged_at=now)
+        for start in range(0, len(dry_runs), roster.IN_CHUNK):
+            chunk = dry_runs[start : start + roster.IN_CHUNK]
+            RosterImport.objects.filter(pk__in=chunk).defer("content", "summary").delete()
+        for item in committed:
+            log(
+                instance=item,
+                action="people.roster_import_purged",
+                user=None,
+                data={"file_name": item.file_name, "uploaded_at": item.uploaded_at.isoformat()},
+            )
+    return RosterPurgeResult(purged=len(committed), deleted=len(dry_runs))
 
 
 def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date) -> dict[str, list[int]]:

@@ -129,6 +129,7 @@ class RosterImportDetailView(RosterImportPermissionMixin, WagtailAdminTemplateMi
             object=self.object,
             summary=summary,
             committed=self.object.status == RosterImport.Status.COMMITTED,
+            expired=self.object.dry_run_expired,
             count_rows=[
                 (summary["labels"][kind], count) for kind, count in summary["counts"].items() if count or kind != "skip"
             ],
@@ -171,6 +172,9 @@ class RosterImportErrorsView(RosterImportPermissionMixin, View):
             plan = services.roster_import_plan(roster_import=roster_import, user=request.user)
         except roster.RosterFileError as exc:
             raise Http404(str(exc)) from exc
+        except PeopleError as exc:  # the file is gone (retention)
+            messages.warning(request, str(exc))
+            return redirect("roster-import:detail", pk=pk)
         response = HttpResponse(roster.errors_csv(plan), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="roster-import-{roster_import.pk}-errors.csv"'
         return response
