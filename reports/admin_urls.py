@@ -18,6 +18,16 @@ urlpatterns = [
     path("certificates/", bundle_views.CertificateZipView.as_view(), name="certificates_zip"),
     path("certificates/bundles/<int:pk>/", bundle_views.CertificateBundleView.as_view(), name="certificate_bundle"),
     path(
+        "certificates/bundles/<int:pk>/status/",
+        bundle_views.certificate_bundle_status,
+        name="certificate_bundle_status",
+    ),
+    path(
+        "certificates/bundles/<int:pk>/requeue/",
+        bundle_views.certificate_bundle_requeue,
+        name="certificate_bundle_requeue",
+    ),
+    path(
         "certificates/bundles/<int:pk>/download/",
         bundle_views.certificate_bundle_download,
         name="certificate_bundle_download",

@@ -1,13 +1,16 @@
-"""HR's 修了証の一括ダウンロード (decision 0014): the request form, the bundle's progress page and
-the download of the finished ZIP. The ZIP itself is built by reports.tasks in the background."""
+"""HR's 修了証の一括ダウンロード (decision 0014): the request form, the bundle's progress page (with
+its JSON status for the page's script), a new build of a stalled bundle and the download of the
+finished ZIP. The ZIP itself is built by reports.tasks in the background."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.contrib import messages
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from people.models import Department
 
@@ -65,8 +68,9 @@ class CertificateZipView(HRPageView):
 
 
 class CertificateBundleView(HRPageView):
-    """One requested ZIP: its state and progress (the page reloads itself while the ZIP is being
-    made) and, once done, the download. Another municipality's bundle is 404."""
+    """One requested ZIP: its state and progress (a small script polls `certificate_bundle_status`
+    while the ZIP is being made; without it, a link reloads the page), once done the download,
+    and once stalled a button that builds it again. Another municipality's bundle is 404."""
 
     page_title = gettext_lazy("修了証のZIP")
     header_icon = "download"
@@ -74,8 +78,42 @@ class CertificateBundleView(HRPageView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["bundle"] = bundles.bundle_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        bundle = bundles.bundle_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        context["bundle"] = bundle
+        context["status"] = bundles.bundle_status(bundle)
+        context["poll_seconds"] = POLL_SECONDS
         return context
+
+
+POLL_SECONDS = 3  # the page's script asks no more often than this
+
+
+@require_GET
+def certificate_bundle_status(request, pk: int):
+    """The bundle's state as JSON for the page's script, scoped as the page is (the reports
+    permission, then the viewer's municipality: another's bundle is 404). Reads only."""
+    selectors.report_municipality(user=request.user)
+    bundle = bundles.bundle_for_user(user=request.user, pk=pk)
+    status = bundles.bundle_status(bundle)
+    if status["state"] == "done":
+        status["download_url"] = reverse("reports_admin:certificate_bundle_download", args=[bundle.pk])
+    response = JsonResponse(status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def certificate_bundle_requeue(request, pk: int):
+    """「もう一度作成する」 on a stalled bundle: builds it again (CSRF-protected POST), back to its page."""
+    selectors.report_municipality(user=request.user)
+    bundle = bundles.bundle_for_user(user=request.user, pk=pk)
+    try:
+        bundle = bundles.certificate_bundle_requeue(user=request.user, bundle=bundle)
+    except services.ReportsError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, gettext("修了証のZIPをもう一度作成するよう依頼しました。"))
+    return redirect(bundle_url(bundle))
 
 
 def certificate_bundle_download(request, pk: int):

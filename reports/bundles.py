@@ -1,10 +1,11 @@
 """Certificate ZIPs built in the background (decision 0014). HR asks for a department's
-certificates of one 年度; a task renders them one PDF at a time into a ZIP in file storage while
-the bundle page shows how far it has got. A PDF costs about 0.15 s of CPU, far too much to make
+certificates of one 年度; a task renders them one PDF at a time into a ZIP in the private storage
+while the bundle page shows how far it has got. A PDF costs about 0.15 s of CPU, far too much to make
 hundreds inside a web request."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -21,7 +23,7 @@ from people.models import Department, Municipality
 from quizzes.models import CompletionRecord
 
 from . import certificates, selectors
-from .models import CertificateBundle
+from .models import STALL_SECONDS_DEFAULT, CertificateBundle
 from .services import ReportsError
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,39 @@ def bundle_filters(bundle: CertificateBundle) -> dict:
     }
 
 
+def bundle_status(bundle: CertificateBundle) -> dict:
+    """What the bundle page says about the build, and what its status endpoint answers the page's
+    script with: one wording for both."""
+    state = bundle.state
+    values = {"done": bundle.done, "total": bundle.total, "percent": bundle.percent}
+    if state == "queued":
+        message = _("作成の順番を待っています。")
+    elif state == "running":
+        message = _("作成中です（%(done)s/%(total)s件）。") % values
+    elif state == "stalled":
+        message = _(
+            "作成が止まっています（%(done)s/%(total)s件のまま%(minutes)s分以上進んでいません）。"
+            "作成していた処理が中断されたようです。「もう一度作成する」で最初から作り直せます。"
+        ) % {**values, "minutes": stall_minutes()}
+    elif state == "done":
+        message = _("完成しました。修了証%(done)s件をZIPでダウンロードできます。") % values
+    else:
+        message = _("作成できませんでした。")
+    return {
+        **values,
+        "state": state,
+        "message": message,
+        "progress_label": _("%(done)s/%(total)s件（%(percent)s%%）") % values,
+        "error": bundle.error if state == "failed" else "",
+        "size": bundle.size if state == "done" else 0,
+        "size_label": filesizeformat(bundle.size) if state == "done" else "",
+    }
+
+
+def stall_minutes() -> int:
+    return max(1, getattr(settings, "CERTIFICATE_BUNDLE_STALL_SECONDS", STALL_SECONDS_DEFAULT) // 60)
+
+
 # --- Writes --------------------------------------------------------------------------------------
 
 
@@ -73,7 +108,8 @@ def certificate_bundle_request(
 ) -> CertificateBundle:
     """Ask for a department's certificates of one 年度 as a ZIP: counts the records, saves the
     bundle, logs the request and enqueues the build once this transaction commits. The same
-    request still queued or running is answered with that bundle instead of building twice.
+    request still queued or running (and not stalled) is answered with that bundle instead of
+    building twice.
     A department outside HR's municipality is 404; no records or too many is a ReportsError."""
     from .tasks import certificate_bundle_build
 
@@ -132,25 +168,96 @@ def certificate_bundle_request(
     return bundle
 
 
+@transaction.atomic
+def certificate_bundle_requeue(*, user, bundle: CertificateBundle) -> CertificateBundle:
+    """Build a stalled bundle again (its worker died, decision 0014): back to queued from nothing,
+    a new task enqueued on commit, the request logged again. A build of the same request already
+    under way is answered with that bundle; a bundle that is not stalled is a ReportsError."""
+    from .tasks import certificate_bundle_build
+
+    locked = CertificateBundle.objects.visible_to(user).select_for_update().filter(pk=bundle.pk).first()
+    if locked is None:
+        raise Http404
+    if not locked.is_stalled:
+        raise ReportsError(_("この修了証のZIPは作成が止まっていないため、作り直す必要はありません。"))
+    other = (
+        CertificateBundle.objects.active()
+        .filter(
+            municipality_id=locked.municipality_id,
+            department_id=locked.department_id,
+            fiscal_year=locked.fiscal_year,
+            include_subdepartments=locked.include_subdepartments,
+        )
+        .exclude(pk=locked.pk)
+        .first()
+    )
+    if other is not None:
+        return other
+    now = timezone.now()
+    locked.status = CertificateBundle.Status.QUEUED
+    locked.done = 0
+    locked.started_at = None
+    locked.progress_at = now
+    locked.error = ""
+    locked.save(update_fields=["status", "done", "started_at", "progress_at", "error"])
+    log(
+        instance=locked.municipality,
+        action="reports.certificate_bundle_requested",
+        user=user,
+        data={"filters": bundle_filters(locked), "row_count": locked.total, "requeued": True},
+    )
+    transaction.on_commit(lambda: certificate_bundle_build.enqueue(bundle_id=locked.pk))
+    return locked
+
+
+def bundles_purge(*, older_than: datetime.timedelta) -> int:
+    """Delete bundles done or failed more than `older_than` ago, their ZIP first (personal data is
+    kept no longer than needed, decision 0014); returns how many. Bundles still in progress or
+    stalled are left alone. Each bundle goes in its own short transaction, so a file whose row
+    is gone never stays behind a failure and a purge never holds locks for long."""
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for pk in list(CertificateBundle.objects.finished_before(cutoff).values_list("pk", flat=True)):
+        with transaction.atomic():
+            bundle = CertificateBundle.objects.finished_before(cutoff).select_for_update().filter(pk=pk).first()
+            if bundle is None:
+                continue
+            if bundle.file:
+                bundle.file.storage.delete(bundle.file.name)
+            bundle.delete()
+            deleted += 1
+    return deleted
+
+
+class _Superseded(Exception):
+    """This run's claim is gone: the bundle was requeued after it looked stalled."""
+
+
 def certificate_bundle_build(*, bundle_id: int) -> dict:
     """The task's work: claim a queued bundle (a second run of the same task does nothing), render
-    its certificates one at a time into a ZIP on a temporary file, store it, mark it done. Progress
-    is written every PROGRESS_EVERY PDFs, outside any transaction, so the page sees it. Any error
-    marks the bundle failed with a message for HR (the details go to the log) and is re-raised for
-    the task backend to record."""
+    its certificates one at a time into a ZIP on a temporary file, store it in the private storage,
+    mark it done. Progress and the heartbeat (`progress_at`) are written every PROGRESS_EVERY PDFs,
+    outside any transaction, so the page sees them. Every write is tied to this run's claim
+    (`started_at`): a run whose bundle was requeued meanwhile stops and leaves it to the new run.
+    Any error marks the bundle failed with a message for HR (the details go to the log) and is
+    re-raised for the task backend to record."""
+    claimed_at = timezone.now()
     claimed = CertificateBundle.objects.filter(pk=bundle_id, status=CertificateBundle.Status.QUEUED).update(
-        status=CertificateBundle.Status.RUNNING, started_at=timezone.now(), done=0
+        status=CertificateBundle.Status.RUNNING, started_at=claimed_at, progress_at=claimed_at, done=0
     )
     if not claimed:
         return {"bundle": bundle_id, "built": False}
     bundle = CertificateBundle.objects.select_related("municipality").get(pk=bundle_id)
+    mine = CertificateBundle.objects.filter(
+        pk=bundle_id, status=CertificateBundle.Status.RUNNING, started_at=claimed_at
+    )
     written = 0
 
     def progress(count: int) -> None:
         nonlocal written
         written = count
-        if count % PROGRESS_EVERY == 0:
-            CertificateBundle.objects.filter(pk=bundle_id).update(done=count)
+        if count % PROGRESS_EVERY == 0 and not mine.update(done=count, progress_at=timezone.now()):
+            raise _Superseded
 
     stored = ""
     try:
@@ -160,23 +267,28 @@ def certificate_bundle_build(*, bundle_id: int) -> dict:
             archive.seek(0)
             bundle.file.save("certificates.zip", File(archive), save=False)
             stored = bundle.file.name
-        CertificateBundle.objects.filter(pk=bundle_id).update(
-            status=CertificateBundle.Status.DONE,
-            done=written,
-            file=stored,
-            size=size,
-            finished_at=timezone.now(),
-        )
+        now = timezone.now()
+        if not mine.update(
+            status=CertificateBundle.Status.DONE, done=written, file=stored, size=size, finished_at=now, progress_at=now
+        ):
+            raise _Superseded
+    except _Superseded:
+        logger.warning("Certificate bundle %s was requeued while this run built it; stopped", bundle_id)
+        if stored:
+            bundle.file.storage.delete(stored)
+        return {"bundle": bundle_id, "built": False, "superseded": True}
     except Exception as exc:
         logger.exception("Certificate bundle %s failed", bundle_id)
         if stored:
             bundle.file.storage.delete(stored)
-        CertificateBundle.objects.filter(pk=bundle_id).update(
+        now = timezone.now()
+        mine.update(
             status=CertificateBundle.Status.FAILED,
             done=written,
             file="",
             error=_failure_message(exc),
-            finished_at=timezone.now(),
+            finished_at=now,
+            progress_at=now,
         )
         raise
     return {"bundle": bundle_id, "built": True, "pdfs": written, "bytes": size}

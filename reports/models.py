@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,20 @@ from people.models import Department, Municipality
 from sns_training.fiscal_year import fiscal_year_label as _fiscal_year_label
 
 REPORT_PERMISSION = "reports.view_reports"  # the same as reports.selectors.REPORT_PERMISSION
+STALL_SECONDS_DEFAULT = 600
+
+
+def private_storage():
+    """The storage of files with personal data (STORAGES["private"]): outside MEDIA_ROOT and never
+    served by URL. A callable, so migrations name it instead of a path that differs per machine."""
+    return storages["private"]
+
+
+def stall_cutoff() -> datetime.datetime:
+    """A bundle queued or running whose progress has not moved since this moment is taken as stalled
+    (its worker died): CERTIFICATE_BUNDLE_STALL_SECONDS, 10 minutes by default."""
+    seconds = getattr(settings, "CERTIFICATE_BUNDLE_STALL_SECONDS", STALL_SECONDS_DEFAULT)
+    return timezone.now() - datetime.timedelta(seconds=seconds)
 
 
 def bundle_upload_to(instance, filename: str) -> str:
@@ -33,9 +49,23 @@ class CertificateBundleQuerySet(models.QuerySet):
             return self.none()
         return self.filter(municipality_id=staff.municipality_id)
 
-    def active(self):
-        """Still to be built or being built."""
+    def in_progress(self):
+        """Queued or running, stalled or not."""
         return self.filter(status__in=(CertificateBundle.Status.QUEUED, CertificateBundle.Status.RUNNING))
+
+    def active(self):
+        """Still to be built or being built, with progress within the stall time."""
+        return self.in_progress().filter(progress_at__gte=stall_cutoff())
+
+    def stalled(self):
+        """Queued or running, but nothing has moved for the stall time: the worker died or none runs."""
+        return self.in_progress().filter(progress_at__lt=stall_cutoff())
+
+    def finished_before(self, moment: datetime.datetime):
+        """Done or failed before `moment` (for the retention purge)."""
+        return self.filter(
+            status__in=(CertificateBundle.Status.DONE, CertificateBundle.Status.FAILED), finished_at__lt=moment
+        )
 
 
 class CertificateBundle(models.Model):
@@ -68,11 +98,15 @@ class CertificateBundle(models.Model):
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("件数"), default=0)
     done = models.PositiveIntegerField(_("作成済みの件数"), default=0)
-    file = models.FileField(_("ZIPファイル"), upload_to=bundle_upload_to, blank=True, max_length=200)
+    file = models.FileField(
+        _("ZIPファイル"), upload_to=bundle_upload_to, storage=private_storage, blank=True, max_length=200
+    )
     size = models.PositiveBigIntegerField(_("ファイルサイズ"), default=0)
     error = models.TextField(_("エラー"), blank=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    # Moved on request, claim and every progress write: the heartbeat that tells a stalled build.
+    progress_at = models.DateTimeField(_("進捗の更新日時"), default=timezone.now)
 
     objects = CertificateBundleQuerySet.as_manager()
 
@@ -86,8 +120,27 @@ class CertificateBundle(models.Model):
         return f"{self.department_name}（{self.department_code}） {self.fiscal_year}"
 
     @property
-    def is_active(self) -> bool:
+    def is_in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_stalled(self) -> bool:
+        return self.is_in_progress and self.progress_at < stall_cutoff()
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running and not stalled: the page keeps watching it."""
+        return self.is_in_progress and not self.is_stalled
+
+    @property
+    def state(self) -> str:
+        """The status as the page shows it: "stalled" for a queued or running bundle that stopped."""
+        return "stalled" if self.is_stalled else self.status
+
+    @property
+    def state_label(self) -> str:
+        """The status in words, 停止 for a stalled build (the list of recent requests)."""
+        return str(_("停止")) if self.is_stalled else self.get_status_display()
 
     @property
     def percent(self) -> int:

@@ -175,3 +175,87 @@ def test_personnel_record_and_item_analysis_render_accessibly(page, questions, a
     expect(page.locator("#item-analysis")).to_contain_text("回答数")
     page.screenshot(path=str(shots_dir / "hr-item-analysis.png"), full_page=True)
     assert our_violations(page, axe_js) == []
+
+
+def test_hr_watches_a_certificate_zip_being_made_without_reloading(page, accounts, axe_js, shots_dir, settings):
+    """HR asks for 広報課's certificates as a ZIP; no worker has taken it yet (the dummy task
+    backend keeps it queued), so the page says it waits, with a 「状況を更新」 link instead of
+    reloading itself. Once a worker builds it, the page's script shows the download link in place,
+    without a reload, and the ZIP downloads."""
+    import zipfile
+
+    from reports.models import CertificateBundle
+    from reports.tasks import certificate_bundle_build
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    hr = _hr_and_records(accounts)
+
+    log_in(page, hr, by="email")
+    page.goto("/admin/hr-reports/certificates/")
+    page.get_by_role("combobox", name="所属").select_option("3100")
+    page.get_by_role("combobox", name="年度").select_option("2025")
+    page.get_by_role("button", name="ZIPの作成を依頼する").click()
+    page.wait_for_url(re.compile(r"/admin/hr-reports/certificates/bundles/\d+/$"))
+    status = page.get_by_role("status").filter(has_text="作成の順番を待っています。")
+    expect(status).to_be_visible()
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_role("link", name="状況を更新")).to_be_visible()
+    expect(page.get_by_role("progressbar")).to_have_attribute("value", "0")
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    page.screenshot(path=str(shots_dir / "hr-certificate-bundle-waiting.png"), full_page=True)
+    assert our_violations(page, axe_js) == []
+
+    page.evaluate("window.stillTheSamePage = true")
+    bundle = CertificateBundle.objects.get()
+    assert bundle.status == CertificateBundle.Status.QUEUED
+    certificate_bundle_build.call(bundle_id=bundle.pk)  # what the worker does when it takes the task
+
+    download = page.get_by_role("link", name="ZIPをダウンロード")
+    expect(download).to_be_visible(timeout=10_000)
+    expect(page.locator("#bundle-status")).to_have_text("完成しました。修了証1件をZIPでダウンロードできます。")
+    expect(page.get_by_role("progressbar")).to_have_attribute("value", "1")
+    expect(page.get_by_role("link", name="状況を更新")).to_have_count(0)
+    assert page.evaluate("window.stillTheSamePage") is True  # updated in place, never reloaded
+    page.screenshot(path=str(shots_dir / "hr-certificate-bundle-done.png"), full_page=True)
+    assert our_violations(page, axe_js) == []
+
+    icon = download.locator("svg").bounding_box()
+    assert icon["width"] <= 24 and icon["height"] <= 24  # an icon beside the words, not over them
+    with page.expect_download() as info:
+        download.click()
+    archive = zipfile.ZipFile(io.BytesIO(info.value.path().read_bytes()))
+    assert archive.namelist() == ["000104_芦田 修了.pdf"]
+
+
+def test_a_stopped_certificate_zip_is_shown_and_hr_builds_it_again(page, accounts, axe_js, shots_dir, settings):
+    """The worker died: nothing moves for the stall time, the open page says so by itself and
+    offers 「もう一度作成する」, which queues the build again."""
+    from django.utils import timezone
+
+    from reports.models import CertificateBundle
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.CERTIFICATE_BUNDLE_STALL_SECONDS = 60
+    hr = _hr_and_records(accounts)
+
+    log_in(page, hr, by="email")
+    page.goto("/admin/hr-reports/certificates/")
+    page.get_by_role("combobox", name="所属").select_option("3100")
+    page.get_by_role("combobox", name="年度").select_option("2025")
+    page.get_by_role("button", name="ZIPの作成を依頼する").click()
+    expect(page.locator("#bundle-status")).to_have_text("作成の順番を待っています。")
+    CertificateBundle.objects.update(
+        status=CertificateBundle.Status.RUNNING, progress_at=timezone.now() - datetime.timedelta(minutes=2)
+    )
+
+    again = page.get_by_role("button", name="もう一度作成する")
+    expect(again).to_be_visible(timeout=10_000)
+    expect(page.locator("#bundle-status")).to_contain_text("作成が止まっています（0/1件のまま1分以上進んでいません）。")
+    expect(page.get_by_role("link", name="状況を更新")).to_have_count(0)
+    page.screenshot(path=str(shots_dir / "hr-certificate-bundle-stalled.png"), full_page=True)
+    assert our_violations(page, axe_js) == []
+
+    again.click()
+    expect(page.locator("#bundle-status")).to_have_text("作成の順番を待っています。")
+    expect(page.get_by_text("修了証のZIPをもう一度作成するよう依頼しました。")).to_be_visible()
+    assert CertificateBundle.objects.get().status == CertificateBundle.Status.QUEUED
