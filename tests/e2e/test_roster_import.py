@@ -70,3 +70,36 @@ def test_hr_imports_a_cp932_roster_dry_run_then_commit(page, accounts, axe_js, s
     # The latest imports list it as committed.
     page.get_by_role("link", name="別のファイルをアップロードする").click()
     expect(page.get_by_role("table", name="最近の取込")).to_contain_text("取込済み")
+
+
+def test_a_roster_with_bad_lines_lists_them_and_offers_them_as_csv(page, accounts, axe_js, shots_dir):
+    hr = hr_account(accounts)
+    content = "\r\n".join(
+        [
+            "職員番号,氏名,カナ,所属コード,任用形態,着任日,メール,在職",
+            "000202,芦田 三郎,アシダ サブロウ,9999,一般職,2024/4/1,,1",
+            "",
+        ]
+    ).encode("cp932")
+
+    log_in(page, hr, by="email")
+    page.goto("/admin/roster-import/")
+    page.get_by_label("職員名簿").check()
+    page.get_by_label("CSVファイル").set_input_files({"name": "名簿.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_role("button", name="確認する（まだ取り込みません）").click()
+
+    page.wait_for_url(re.compile(r"/admin/roster-import/\d+/$"))
+    expect(page.get_by_text("9999", exact=False).first).to_be_visible()
+    expect(page.get_by_role("button", name="取り込む")).to_have_count(0)
+    download = page.get_by_role("link", name="エラーの一覧を CSV でダウンロード")
+    expect(download).to_be_visible()
+    icon = download.locator("svg").bounding_box()
+    assert icon["width"] <= 24 and icon["height"] <= 24  # an icon beside the words, not over them
+    page.screenshot(path=str(shots_dir / "roster-import-errors.png"), full_page=True)
+    assert axe_violations(page, axe_js) == []
+
+    with page.expect_download() as caught:
+        download.click()
+    rows = caught.value.path().read_bytes().decode("utf-8-sig").splitlines()
+    assert rows[0] == "行,職員番号,理由"
+    assert len(rows) == 2 and rows[1].startswith("2,000202,") and "9999" in rows[1]
