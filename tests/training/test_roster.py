@@ -286,8 +286,7 @@ def test_the_people_services_keep_assignments_true_through_the_signal(cycle, ash
         department=tree["koho"],
         start_date=datetime.date(2026, 7, 1),
     )
-    if not Assignment.objects.filter(cycle=cycle, staff=hire).exists():
-        pytest.skip("people.services.staff_create does not send roster_changed")
+    assert Assignment.objects.filter(cycle=cycle, staff=hire).exists(), "staff_create sends roster_changed"
     assert assignment(cycle, hire).due_on == datetime.date(2026, 7, 31)
 
     koho = people_ready["koho"]
