@@ -69,12 +69,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     # sync measured better for the chapter page: +10% req/s and a lower p95 than gthread with 4 threads.
     parser.add_argument("--worker-class", choices=["sync", "gthread", "both"], default="sync")
-    parser.add_argument("--workers", type=int, default=2)
+    # As gunicorn.conf.py starts production: one worker more than the cores.
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--seconds", type=float, default=10, help="measured wrk run per scenario and round")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured wrk run before each scenario")
     parser.add_argument("--rounds", type=int, default=1, help="measure the scenarios in turn this many times")
-    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=0, help="wrk connections (default: 2 per worker)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--recreate-db", action="store_true", help="drop sns_bench and generate it again")
     parser.add_argument("--profile", action="store_true", help="also profile each scenario in-process")
@@ -106,6 +107,7 @@ def quiz_reserve(args, servers_left: int) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    args.connections = args.connections or 2 * args.workers
     import django
 
     django.setup()  # bench.settings also fills in the environment that gunicorn inherits

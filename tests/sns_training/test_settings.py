@@ -93,3 +93,15 @@ def test_sessions_end_after_30_idle_minutes():
     assert settings.SESSION_IDLE_TIMEOUT == 30 * 60
     assert settings.SESSION_COOKIE_AGE <= settings.SESSION_IDLE_TIMEOUT
     assert "people.middleware.IdleSessionTimeoutMiddleware" in settings.MIDDLEWARE
+
+
+def test_gunicorn_runs_one_sync_worker_more_than_the_cores(monkeypatch):
+    """gunicorn.conf.py, read by `gunicorn sns_training.wsgi` from the project directory."""
+    import multiprocessing
+    import runpy
+
+    config = settings.BASE_DIR / "gunicorn.conf.py"
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert runpy.run_path(str(config))["workers"] == multiprocessing.cpu_count() + 1
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert runpy.run_path(str(config))["workers"] == 5
