@@ -1,10 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from wagtail import views as wagtail_views
-from wagtail.admin.auth import require_admin_access
-from wagtail.admin.views.chooser import BrowseView
-from wagtail.models import Page, Site
+from wagtail.models import Site
+
+from people import scoping
 
 from . import selectors, tree_cache
 
@@ -13,7 +12,7 @@ from . import selectors, tree_cache
 def mypage(request):
     from quizzes.selectors import course_progress, past_records
 
-    staff = getattr(request.user, "staff_profile", None)
+    staff = scoping.acting_staff(request.user)
     guidelines = selectors.guidelines_for_user(user=request.user)
     chapters = selectors.chapters_for_guidelines(guidelines=guidelines)
     courses = [
@@ -29,15 +28,6 @@ def mypage(request):
         "courses/mypage.html",
         {"courses": courses, "staff": staff, "records": past_records(staff=staff) if staff else []},
     )
-
-
-@require_admin_access
-def page_chooser_browse(request, parent_page_id: int):
-    """Wagtail's page chooser below one page (wired over Wagtail's URL in sns_training/urls.py):
-    404 for a page outside the editor's scope, whose title the chooser would otherwise show."""
-    if not selectors.admin_pages_for(user=request.user, pages=Page.objects.filter(pk=parent_page_id)).exists():
-        raise Http404
-    return BrowseView.as_view()(request, parent_page_id=parent_page_id)
 
 
 def _site_with_root_page(request):

@@ -6,11 +6,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from courses.models import ChapterPage, GuidelinePage
-from sns_training.admin_scoping import scoped_urlpatterns
 
+from .filters import ScenarioQuestionFilterSet
 from .models import ScenarioQuestion
 
 
@@ -46,6 +47,30 @@ class ScenarioQuestionForm(WagtailAdminModelForm):
         return cleaned
 
 
+class _ScopedQuestionList:
+    """The question chooser lists the user's municipality's questions, and only to those who may
+    see questions at all (Wagtail's chooser lists every row of the model otherwise)."""
+
+    def get_object_list(self):
+        user = self.request.user
+        if not user.has_perm("quizzes.view_scenarioquestion"):
+            return ScenarioQuestion.objects.none()
+        return ScenarioQuestion.objects.visible_to(user)
+
+
+class ScenarioQuestionChooseView(_ScopedQuestionList, ChooseView):
+    pass
+
+
+class ScenarioQuestionChooseResultsView(_ScopedQuestionList, ChooseResultsView):
+    pass
+
+
+class ScenarioQuestionChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = ScenarioQuestionChooseView
+    choose_results_view_class = ScenarioQuestionChooseResultsView
+
+
 class ScenarioQuestionViewSet(SnippetViewSet):
     model = ScenarioQuestion
     icon = "help"
@@ -53,10 +78,11 @@ class ScenarioQuestionViewSet(SnippetViewSet):
     add_to_admin_menu = True
     menu_order = 210
     list_display = ["prompt", "clause_key", "guideline", "kind", "live"]
-    list_filter = ["guideline", "clause_key", "live"]
+    filterset_class = ScenarioQuestionFilterSet
     search_fields = ["prompt", "situation", "external_id"]
     copy_view_enabled = False
     inspect_view_enabled = False
+    chooser_viewset_class = ScenarioQuestionChooserViewSet
     edit_handler_panels = [
         FieldPanel("guideline"),
         MultiFieldPanel(
@@ -74,8 +100,3 @@ class ScenarioQuestionViewSet(SnippetViewSet):
 
     def get_queryset(self, request):
         return ScenarioQuestion.objects.visible_to(request.user).select_related("guideline")
-
-    def get_urlpatterns(self):
-        """Every view of one question (edit, delete, history, usage, revisions, workflow…) answers
-        404 for a question outside the user's municipality, before Wagtail's view runs."""
-        return scoped_urlpatterns(super().get_urlpatterns(), ScenarioQuestion.objects.visible_to)

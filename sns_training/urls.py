@@ -11,8 +11,6 @@ from . import views
 urlpatterns = [
     # Wagtail's own log-in form is replaced by allauth's, so its failed-login limits hold there too.
     path("admin/login/", LoginView.as_view(), name="wagtailadmin_login"),
-    # The page chooser shows only the pages an editor may explore (see courses/wagtail_hooks.py).
-    path("admin/choose-page/<int:parent_page_id>/", course_views.page_chooser_browse),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("mypage/", include("courses.urls")),

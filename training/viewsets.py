@@ -12,8 +12,6 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from sns_training.admin_scoping import scoped_urlpatterns
-
 from . import services
 from .forms import TrainingCycleCreateForm, TrainingCycleEditForm
 from .models import TrainingCycle
@@ -133,8 +131,3 @@ class TrainingCycleViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return TrainingCycleEditForm if for_update else TrainingCycleCreateForm
-
-    def get_urlpatterns(self):
-        """Every view of one cycle (edit, history, usage…) answers 404 for a cycle outside the
-        user's municipality, before Wagtail's view runs."""
-        return scoped_urlpatterns(super().get_urlpatterns(), TrainingCycle.objects.visible_to)

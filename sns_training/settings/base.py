@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Deny by default in the Wagtail admin (sns_training/admin_access.py).
+    "sns_training.admin_access.AdminAccessMiddleware",
 ]
 
 ROOT_URLCONF = "sns_training.urls"
