@@ -67,8 +67,9 @@ def open_measured(label: str, *, guideline, departments=()) -> Opening:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from sns_training.fiscal_year import fiscal_year_bounds
     from training.models import Assignment
-    from training.services import cycle_open, fiscal_year_bounds
+    from training.services import cycle_open
 
     start, end = fiscal_year_bounds(FISCAL_YEAR)
     tracemalloc.start()

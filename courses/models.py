@@ -22,6 +22,8 @@ from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.url_routing import RouteResult
 
+from people import scoping
+
 from . import tree_cache
 from .blocks import ClauseStreamBlock
 
@@ -71,31 +73,10 @@ class HomePage(Page):
         return RouteResult(page)
 
 
-ALL_MUNICIPALITIES = object()
-
-
-def readable_municipality(user):
-    """Whose guidelines a person may read: their own municipality's id, ALL_MUNICIPALITIES for a
-    platform admin, None for anyone else. The one rule behind visible_to and is_visible_to."""
-    if not user.is_authenticated:
-        return None
-    if user.is_superuser:
-        return ALL_MUNICIPALITIES
-    staff = getattr(user, "staff_profile", None)
-    if staff is None or not staff.is_active:
-        return None
-    return staff.municipality_id
-
-
 class GuidelinePageQuerySet(PageQuerySet):
     def visible_to(self, user):
         """Guidelines a viewer may read: their own municipality's (every one for superusers)."""
-        municipality = readable_municipality(user)
-        if municipality is None:
-            return self.none()
-        if municipality is ALL_MUNICIPALITIES:
-            return self
-        return self.filter(municipality_id=municipality)
+        return scoping.within_municipality(self, user)
 
 
 GuidelinePageManager = PageManager.from_queryset(GuidelinePageQuerySet)
@@ -127,10 +108,7 @@ class LoginRequiredPageMixin:
         return PageViewRestriction.objects.filter(page__path__in=ancestor_paths)
 
     def is_visible_to(self, user) -> bool:
-        municipality = readable_municipality(user)
-        return municipality is ALL_MUNICIPALITIES or (
-            municipality is not None and municipality == self.guideline_municipality_id()
-        )
+        return scoping.is_within_municipality(user, self.guideline_municipality_id())
 
     def serve_preview(self, request, mode_name):
         if not self.is_visible_to(request.user):

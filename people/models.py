@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import scoping
+
 staff_number_validator = RegexValidator(
     r"^[0-9A-Za-z][0-9A-Za-z-]{0,19}$",
     _("職員番号は半角英数字とハイフン（20文字以内）で入力してください。"),
@@ -47,16 +49,8 @@ class DepartmentQuerySet(models.QuerySet):
         return self.filter(municipality_id=department.municipality_id, path__startswith=department.path)
 
     def visible_to(self, user):
-        staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
-        if user.is_authenticated and user.is_superuser:
-            return self.all()
-        if staff is None or not staff.is_active:
-            return self.none()
-        if staff.role == StaffMember.Role.HR:
-            return self.filter(municipality_id=staff.municipality_id)
-        if staff.role == StaffMember.Role.DEPARTMENT_HEAD:
-            return self.subtree_of(staff.department)
-        return self.filter(pk=staff.department_id)
+        """HR: their municipality's departments; a 所属長: their subtree; others: their own."""
+        return scoping.departments_within_reach(self, user)
 
 
 class Department(models.Model):
@@ -98,21 +92,7 @@ class StaffMemberQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """The staff a viewer may see: HR their municipality, a 所属長 their subtree, others themselves."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        staff = getattr(user, "staff_profile", None)
-        if staff is None or not staff.is_active:
-            return self.none()
-        if staff.role == StaffMember.Role.HR:
-            return self.filter(municipality_id=staff.municipality_id)
-        if staff.role == StaffMember.Role.DEPARTMENT_HEAD:
-            return self.filter(
-                municipality_id=staff.municipality_id,
-                department__path__startswith=staff.department.path,
-            )
-        return self.filter(pk=staff.pk)
+        return scoping.staff_within_reach(self, user)
 
 
 class StaffMember(models.Model):
@@ -232,14 +212,7 @@ class DepartmentMembership(models.Model):
 class RosterImportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """HR: their municipality's imports; the platform admin: all; anyone else: none."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        staff = getattr(user, "staff_profile", None)
-        if staff is None or not staff.is_active or not user.has_perm("people.import_roster"):
-            return self.none()
-        return self.filter(municipality_id=staff.municipality_id)
+        return scoping.within_municipality(self, user, permission="people.import_roster")
 
 
 class RosterImport(models.Model):

@@ -5,6 +5,7 @@ person moved out of 人事課 loses the admin with the roster change that moves 
 
 from __future__ import annotations
 
+from . import scoping
 from .models import StaffMember
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -26,9 +27,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 def role_permissions(user) -> frozenset[str]:
     """The permissions a user holds through their staff role (none when inactive or without one)."""
-    if not user.is_active or user.is_anonymous:
+    viewer = scoping.viewer_of(user)
+    if not viewer.has_staff:
         return frozenset()
-    staff = getattr(user, "staff_profile", None)
-    if staff is None or not staff.is_active:
-        return frozenset()
-    return ROLE_PERMISSIONS.get(staff.role, frozenset())
+    return ROLE_PERMISSIONS.get(viewer.role, frozenset())

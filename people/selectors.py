@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.shortcuts import get_object_or_404
 
+from . import scoping
 from .models import Municipality, RosterImport, StaffMember
 
 
@@ -24,14 +25,9 @@ def staff_get(*, user, pk: int) -> StaffMember:
 
 def roster_import_municipalities(*, user) -> QuerySet[Municipality]:
     """Where a user may import rosters: HR their own municipality, the platform admin any."""
-    if not user.is_authenticated:
-        return Municipality.objects.none()
-    if user.is_superuser:
-        return Municipality.objects.order_by("code")
-    staff = getattr(user, "staff_profile", None)
-    if staff is None or not staff.is_active or not user.has_perm("people.import_roster"):
-        return Municipality.objects.none()
-    return Municipality.objects.filter(pk=staff.municipality_id)
+    return scoping.within_municipality(
+        Municipality.objects.order_by("code"), user, field="pk", permission="people.import_roster"
+    )
 
 
 def roster_imports(*, user) -> QuerySet[RosterImport]:

@@ -15,6 +15,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, Task, TaskState, WorkflowMixin
 
+from people import scoping
 from sns_training.fiscal_year import current_fiscal_year, fiscal_year_start
 
 
@@ -25,14 +26,7 @@ class ScenarioQuestionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Questions an admin user may see: their municipality's guideline's (all for superusers),
         by the same rule as GuidelinePage.objects.visible_to."""
-        from courses.models import ALL_MUNICIPALITIES, readable_municipality
-
-        municipality = readable_municipality(user)
-        if municipality is None:
-            return self.none()
-        if municipality is ALL_MUNICIPALITIES:
-            return self.all()
-        return self.filter(guideline__municipality_id=municipality)
+        return scoping.within_municipality(self, user, field="guideline__municipality_id")
 
     def for_clauses(self, guideline, clause_keys):
         return self.filter(guideline=guideline, clause_key__in=clause_keys)
@@ -101,10 +95,7 @@ class Choice(Orderable):
 class OwnedByStaffQuerySet(models.QuerySet):
     def of_user(self, user):
         """Only the viewer's own rows; every view of attempts and records goes through this."""
-        staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
-        if staff is None:
-            return self.none()
-        return self.filter(staff=staff)
+        return scoping.own_rows(self, user)
 
 
 class QuizAttemptQuerySet(OwnedByStaffQuerySet):

@@ -8,6 +8,7 @@ from courses import tree_cache
 from courses.models import ChapterPage, GuidelinePage, live_chapters_of
 from people.models import StaffMember
 
+from . import rules
 from .models import AttemptItem, QuizAttempt
 
 
@@ -133,8 +134,14 @@ def course_progress(*, staff, guideline: GuidelinePage, chapters: list) -> dict:
     full = {c.pk: c for c in ChapterPage.objects.filter(pk__in=[c.pk for c in chapters]).only("body", "path")}
     rows = []
     for chapter in chapters:
-        keys = set(full[chapter.pk].clause_keys()) & quizzed if chapter.pk in full else set()
-        passed = bool(keys) and 100 * len(keys & mastered) >= guideline.pass_mark * len(keys)
+        keys = (
+            rules.quizzed_keys(clause_keys=full[chapter.pk].clause_keys(), quizzed=quizzed)
+            if chapter.pk in full
+            else set()
+        )
+        passed = rules.chapter_is_passed(
+            quizzed=keys, mastered_count=len(keys & mastered), pass_mark=guideline.pass_mark
+        )
         rows.append(
             {
                 "chapter": chapter,

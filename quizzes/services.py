@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from courses.models import ChapterPage, GuidelinePage
+from people import scoping
 from people.models import StaffMember
 from sns_training.fiscal_year import fiscal_year_of, fiscal_year_start
 
-from . import grading
+from . import grading, rules
 from .models import AttemptItem, ClauseProgress, CompletionRecord, QuizAttempt, ScenarioQuestion
 
 _random = random.SystemRandom()
@@ -156,7 +157,7 @@ def attempt_submit(*, attempt_id: int, user, submission: Submission) -> QuizAtte
     first grades, the others find it graded (AttemptAlreadyGraded). A refused submit writes
     nothing. Another person's attempt raises QuizAttempt.DoesNotExist (the view answers 404).
     The reads and writes are in quizzes.grading: two statements on PostgreSQL."""
-    staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
+    staff = scoping.acting_staff(user)
     if staff is None:
         raise QuizAttempt.DoesNotExist
     attempt, items = grading.lock_and_read(attempt_id=attempt_id, staff_id=staff.pk)
@@ -177,7 +178,7 @@ def chapter_passed(*, staff, chapter: ChapterPage) -> bool:
     if not quizzed:
         return False
     mastered = _mastered_keys(staff, guideline) & quizzed
-    return 100 * len(mastered) >= guideline.pass_mark * len(quizzed)
+    return rules.chapter_is_passed(quizzed=quizzed, mastered_count=len(mastered), pass_mark=guideline.pass_mark)
 
 
 def _label_ja(display) -> str:

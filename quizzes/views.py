@@ -5,6 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from people import scoping
+
 from . import selectors, services
 from .forms import parse_id, parse_submission
 from .models import QuizAttempt
@@ -14,7 +16,7 @@ from .models import QuizAttempt
 @login_required
 def quiz_start(request, chapter_id: int):
     chapter = selectors.chapter_for_user(user=request.user, pk=chapter_id)
-    staff = getattr(request.user, "staff_profile", None)
+    staff = scoping.acting_staff(request.user)
     try:
         if staff is None:
             # A platform admin reads every chapter but has no staff record to answer as.
@@ -76,7 +78,7 @@ def _render(request, attempt, *, error=None, answers=None, status=200):
 @require_http_methods(["GET", "POST"])
 @login_required
 def attest(request, guideline_id: int):
-    staff = getattr(request.user, "staff_profile", None)
+    staff = scoping.acting_staff(request.user)
     guideline = selectors.guideline_for_user(user=request.user, pk=guideline_id)
     if staff is None:
         raise Http404

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from people import scoping
 from people.models import Department, Municipality
 from sns_training.fiscal_year import fiscal_year_label as _fiscal_year_label
 
@@ -40,14 +41,7 @@ def bundle_upload_to(instance, filename: str) -> str:
 class CertificateBundleQuerySet(models.QuerySet):
     def visible_to(self, user):
         """HR with the reports permission: their municipality's bundles; a platform admin: all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        staff = getattr(user, "staff_profile", None)
-        if staff is None or not staff.is_active or not user.has_perm(REPORT_PERMISSION):
-            return self.none()
-        return self.filter(municipality_id=staff.municipality_id)
+        return scoping.within_municipality(self, user, permission=REPORT_PERMISSION)
 
     def in_progress(self):
         """Queued or running, stalled or not."""

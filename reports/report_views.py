@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -28,7 +27,7 @@ from wagtail.admin.views.reports import ReportView
 from courses.models import GuidelinePage
 from people.models import StaffMember
 from quizzes.models import ScenarioQuestion
-from sns_training.fiscal_year import fiscal_year_label, fiscal_year_of
+from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
 
 from . import exports, queries, selectors, services
 from .admin_exports import ExportMixin
@@ -39,8 +38,6 @@ from .filters import (
     PersonnelSearchFilterSet,
     StaffReportFilterSet,
 )
-
-QUESTION_PERMISSION = "quizzes.view_scenarioquestion"
 
 
 def _int(value) -> int | None:
@@ -430,13 +427,7 @@ class ItemAnalysisView(ListReportView):
     export_columns = queries.ITEM_COLUMNS
 
     def resolve_municipality(self, request):
-        user = request.user
-        if user.is_authenticated and user.has_perm(selectors.REPORT_PERMISSION):
-            return super().resolve_municipality(request)
-        staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
-        if user.has_perm(QUESTION_PERMISSION) and staff is not None and staff.is_active:
-            return staff.municipality
-        raise PermissionDenied
+        return selectors.item_analysis_municipality(user=request.user, requested=request.GET.get("municipality"))
 
     @cached_property
     def guidelines(self) -> list:
@@ -466,7 +457,7 @@ class ItemAnalysisView(ListReportView):
         if self.guideline is None:
             return []
         year = _int(self.cleaned.get("fiscal_year"))
-        since, until = (datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)) if year else (None, None)
+        since, until = fiscal_year_bounds(year) if year else (None, None)
         return queries.item_analysis(
             questions=ScenarioQuestion.objects.visible_to(self.request.user),
             guideline=self.guideline,

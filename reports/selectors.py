@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from people import scoping
 from people.models import Department, Municipality
 from quizzes.models import CompletionRecord
 from sns_training.fiscal_year import fiscal_year_label
@@ -19,6 +20,7 @@ from sns_training.fiscal_year import fiscal_year_label
 from .exports import Column, Kind
 
 REPORT_PERMISSION = "reports.view_reports"
+QUESTION_PERMISSION = "quizzes.view_scenarioquestion"
 
 
 def report_municipality(*, user, requested: str | None = None) -> Municipality:
@@ -27,17 +29,32 @@ def report_municipality(*, user, requested: str | None = None) -> Municipality:
     Anyone without the reports permission is refused."""
     if not user.is_authenticated or not user.has_perm(REPORT_PERMISSION):
         raise PermissionDenied
-    if user.is_superuser:
+    return _viewers_municipality(user=user, requested=requested)
+
+
+def _viewers_municipality(*, user, requested: str | None) -> Municipality:
+    """A platform admin's chosen municipality (by slug, else the first by code); anyone else's own."""
+    viewer = scoping.viewer_of(user)
+    if viewer.platform_admin:
         municipalities = Municipality.objects.order_by("code")
         chosen = municipalities.filter(slug=requested).first() if requested else None
         chosen = chosen or municipalities.first()
         if chosen is None:
             raise Http404
         return chosen
-    staff = getattr(user, "staff_profile", None)
-    if staff is None or not staff.is_active:
+    if not viewer.has_staff:
         raise PermissionDenied
-    return staff.municipality
+    return scoping.acting_staff(user).municipality
+
+
+def item_analysis_municipality(*, user, requested: str | None = None) -> Municipality:
+    """The item analysis is read by HR (reports permission) and by the editors and approvers who
+    write the questions (question permission): each their own municipality's."""
+    if user.is_authenticated and user.has_perm(REPORT_PERMISSION):
+        return report_municipality(user=user, requested=requested)
+    if user.is_authenticated and user.has_perm(QUESTION_PERMISSION):
+        return _viewers_municipality(user=user, requested=requested)
+    raise PermissionDenied
 
 
 def completion_records(*, municipality: Municipality, fiscal_year: int | None = None) -> QuerySet[CompletionRecord]:

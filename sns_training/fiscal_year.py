@@ -1,4 +1,5 @@
-"""年度: the Japanese fiscal year, April to March, named 令和N年度."""
+"""年度: the Japanese fiscal year, April to March, named 令和N年度; and the bounds of a local day.
+Every fiscal-year and day boundary in the project comes from here."""
 
 from __future__ import annotations
 
@@ -22,6 +23,23 @@ def current_fiscal_year() -> int:
 def fiscal_year_start(year: int) -> datetime.date:
     """April 1 of the 年度; the next 年度 starts on fiscal_year_start(year + 1)."""
     return datetime.date(year, 4, 1)
+
+
+def fiscal_year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    """The 年度's first and last day: April 1 to March 31 of the 年度 that starts in `year`."""
+    return fiscal_year_start(year), fiscal_year_start(year + 1) - datetime.timedelta(days=1)
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The first instant of `day` in local time (Asia/Tokyo), as an aware datetime."""
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def day_end(day: datetime.date) -> datetime.datetime:
+    """The first instant after `day` in local time: "by the end of D" is `< day_end(D)`."""
+    return day_start(day + datetime.timedelta(days=1))
 
 
 def fiscal_year_label(year: int) -> str:

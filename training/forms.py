@@ -11,7 +11,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from courses.models import GuidelinePage
 from people.models import Department, StaffMember
-from sns_training.fiscal_year import fiscal_year_label, fiscal_year_of
+from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
 
 from . import services
 from .models import TrainingCycle
@@ -71,7 +71,7 @@ class TrainingCycleCreateForm(_ServiceValidatedForm):
             Department.objects.visible_to(user).select_related("municipality").order_by("municipality", "path")
         )
         if not self.is_bound:
-            start, end = services.fiscal_year_bounds(this_year)
+            start, end = fiscal_year_bounds(this_year)
             self.initial.setdefault("fiscal_year", this_year)
             self.initial.setdefault("opens_on", max(start, timezone.localdate()))
             self.initial.setdefault("closes_on", end)

@@ -7,9 +7,10 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from people import scoping
 from sns_training.fiscal_year import fiscal_year_label
 
 
@@ -17,14 +18,7 @@ class TrainingCycleQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Cycles a viewer may see: a platform admin all, anyone else with an active staff record
         their municipality's (HR manages them, a 所属長 picks one on their page)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        staff = getattr(user, "staff_profile", None)
-        if staff is None or not staff.is_active:
-            return self.none()
-        return self.filter(municipality_id=staff.municipality_id)
+        return scoping.within_municipality(self, user)
 
     def running_on(self, day: datetime.date):
         """Cycles between their open and close date on `day`: the ones that send reminders."""
@@ -138,33 +132,14 @@ class AssignmentQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user):
-        """Assignments of the people the viewer may see (StaffMember.objects.visible_to)."""
-        from people.models import StaffMember
-
-        if user.is_authenticated and user.is_superuser:
-            return self.all()
-        return self.filter(staff__in=StaffMember.objects.visible_to(user).values("pk"))
+        """Assignments of the people the viewer may see (the rule of StaffMember.objects.visible_to)."""
+        return scoping.staff_within_reach(self, user, prefix="staff__")
 
     def with_status(self, on: datetime.date):
-        """`status` computed in SQL: 修了, 期限超過 (open past the due date), 受講中 (a quiz attempt
-        on the guideline since the cycle opened), else 未受講; withdrawn ones 取消."""
-        from quizzes.models import QuizAttempt
+        """`status` computed in SQL by the one status rule (training/status.py), at the end of `on`."""
+        from .status import status_on
 
-        started = QuizAttempt.objects.filter(
-            staff_id=OuterRef("staff_id"),
-            guideline_id=OuterRef("cycle__guideline_id"),
-            started_at__date__gte=OuterRef("cycle__opens_on"),
-        )
-        return self.annotate(
-            status=Case(
-                When(withdrawn_at__isnull=False, then=Value(Assignment.Status.WITHDRAWN)),
-                When(completion__isnull=False, then=Value(Assignment.Status.COMPLETED)),
-                When(due_on__lt=on, then=Value(Assignment.Status.OVERDUE)),
-                When(Exists(started), then=Value(Assignment.Status.IN_PROGRESS)),
-                default=Value(Assignment.Status.NOT_STARTED),
-                output_field=models.CharField(),
-            )
-        )
+        return self.annotate(status=status_on(on))
 
 
 class Assignment(models.Model):

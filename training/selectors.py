@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from people import scoping
 from people.models import StaffMember
 
 from .models import Assignment, ReminderLog, TrainingCycle
@@ -21,10 +22,9 @@ from .models import Assignment, ReminderLog, TrainingCycle
 
 def department_head(*, user) -> StaffMember:
     """The viewer as an active 所属長, or 404: the department page is theirs alone."""
-    staff = getattr(user, "staff_profile", None) if user.is_authenticated else None
-    if staff is None or not staff.is_active or staff.role != StaffMember.Role.DEPARTMENT_HEAD:
+    if not scoping.viewer_of(user).is_department_head:
         raise Http404
-    return staff
+    return scoping.acting_staff(user)
 
 
 def cycles_for(*, user) -> list[TrainingCycle]:
@@ -204,11 +204,12 @@ class DepartmentOverview:
         return round(100 * self.completed / self.total) if self.total else 0
 
 
-def _chapters_passed(*, cycle: TrainingCycle, staff_ids, people: list[StaffMember]) -> dict[int, tuple[int, int]]:
+def chapters_passed_counts(*, cycle: TrainingCycle, staff_ids, people: list[StaffMember]) -> dict[int, tuple[int, int]]:
     """Per person: (chapters passed, chapters required), by the rule of quizzes.selectors.
     course_progress, in three queries whatever the number of people (clauses mastered are
     counted per chapter in one aggregate)."""
     from courses.models import ChapterPage, live_chapters_of
+    from quizzes import rules
     from quizzes.models import ClauseProgress, ScenarioQuestion
     from quizzes.selectors import chapter_required_for
 
@@ -221,7 +222,10 @@ def _chapters_passed(*, cycle: TrainingCycle, staff_ids, people: list[StaffMembe
         .values_list("clause_key", flat=True)
         .distinct()
     )
-    keys = {c.pk: set(bodies[c.pk].clause_keys()) & quizzed if c.pk in bodies else set() for c in chapters}
+    keys = {
+        c.pk: rules.quizzed_keys(clause_keys=bodies[c.pk].clause_keys(), quizzed=quizzed) if c.pk in bodies else set()
+        for c in chapters
+    }
     counts = {f"c{pk}": Count("pk", filter=Q(clause_key__in=sorted(k))) for pk, k in keys.items() if k}
     mastered: dict[int, dict] = {}
     if counts and people:
@@ -241,8 +245,9 @@ def _chapters_passed(*, cycle: TrainingCycle, staff_ids, people: list[StaffMembe
             if not chapter_required_for(staff=person, chapter=chapter):
                 continue
             required += 1
-            chapter_keys = keys[chapter.pk]
-            if chapter_keys and 100 * counted.get(f"c{chapter.pk}", 0) >= guideline.pass_mark * len(chapter_keys):
+            if rules.chapter_is_passed(
+                quizzed=keys[chapter.pk], mastered_count=counted.get(f"c{chapter.pk}", 0), pass_mark=guideline.pass_mark
+            ):
                 passed += 1
         result[person.pk] = (passed, required)
     return result
@@ -263,7 +268,9 @@ def department_overview(*, user, head: StaffMember, cycle: TrainingCycle, on: da
         .select_related("staff__department", "staff__user")
         .order_by("staff__department__code", "staff__staff_number")
     )
-    progress = _chapters_passed(cycle=cycle, staff_ids=assignments.values("staff_id"), people=[a.staff for a in items])
+    progress = chapters_passed_counts(
+        cycle=cycle, staff_ids=assignments.values("staff_id"), people=[a.staff for a in items]
+    )
     running = cycle.opens_on <= on <= cycle.closes_on
     labels = dict(Assignment.Status.choices)
     rows = []

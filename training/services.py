@@ -19,8 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from people import scoping
 from people.models import Department, Municipality, StaffMember
-from sns_training.fiscal_year import fiscal_year_label, fiscal_year_of
+from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
 
 from .models import Assignment, ReminderLog, TrainingCycle
 
@@ -37,11 +38,6 @@ class TrainingError(Exception):
 
 
 # Cycles ---------------------------------------------------------------------------------------
-
-
-def fiscal_year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    """April 1 to March 31 of the 年度 that starts in `year`."""
-    return datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
 
 
 def _fmt(day: datetime.date) -> str:
@@ -78,10 +74,8 @@ def cycle_validate(
     user=None,
 ) -> None:
     """Everything cycle_open checks before writing (the admin form shows the same messages)."""
-    if user is not None and not user.is_superuser:
-        staff = getattr(user, "staff_profile", None)
-        if staff is None or not staff.is_active or staff.municipality_id != guideline.municipality_id:
-            raise TrainingError(_("このガイドラインの研修サイクルは作成できません。"))
+    if user is not None and not scoping.is_within_municipality(user, guideline.municipality_id):
+        raise TrainingError(_("このガイドラインの研修サイクルは作成できません。"))
     _check_dates(fiscal_year=fiscal_year, opens_on=opens_on, due_on=due_on, closes_on=closes_on)
     _check_new_hire_days(new_hire_due_days)
     unknown = set(employment_types) - set(StaffMember.EmploymentType.values)

@@ -29,8 +29,8 @@ def department_head(accounts) -> Account:
     from courses.models import GuidelinePage
     from people import services as people
     from people.models import Department, Municipality
-    from sns_training.fiscal_year import fiscal_year_of
-    from training.services import cycle_open, fiscal_year_bounds
+    from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
+    from training.services import cycle_open
 
     ashiya = accounts["ashiya"]
     municipality = Municipality.objects.get(code=ashiya.code)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from people.models import StaffMember
 from quizzes import services as quiz_services
 from quizzes.models import ClauseProgress
-from sns_training.fiscal_year import fiscal_year_of
+from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
 from tests.factories import (
     ChapterPageFactory,
     GuidelinePageFactory,
@@ -19,7 +19,6 @@ from tests.factories import (
     StaffMemberFactory,
     department_tree,
 )
-from training.services import fiscal_year_bounds
 
 FY = 2026
 OPENS = datetime.date(2026, 4, 1)

@@ -9,10 +9,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from sns_training.fiscal_year import fiscal_year_of
+from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
 from tests.factories import TrainingCycleFactory
 from training.models import Assignment
-from training.services import fiscal_year_bounds
 
 from .conftest import attest, pass_all
 

@@ -86,8 +86,7 @@ def test_whoever_completed_earlier_in_the_year_is_assigned_as_completed(guidelin
     pass_all(koho, chapters)
     record = attest(koho, guideline)
 
-    from sns_training.fiscal_year import fiscal_year_of
-    from training.services import fiscal_year_bounds
+    from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
 
     year = fiscal_year_of(record.attested_at.date())
     start, end = fiscal_year_bounds(year)

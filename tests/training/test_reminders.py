@@ -128,8 +128,7 @@ def test_a_missed_day_is_caught_up_once(cycle, people_ready):
 def test_someone_who_completed_hears_nothing(guideline, chapters, people_ready):
     from django.utils import timezone
 
-    from sns_training.fiscal_year import fiscal_year_of
-    from training.services import fiscal_year_bounds
+    from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
 
     from .conftest import attest, pass_all
 

@@ -116,8 +116,7 @@ class TestTransfer:
     ):
         from django.utils import timezone
 
-        from sns_training.fiscal_year import fiscal_year_of
-        from training.services import fiscal_year_bounds
+        from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
 
         year = fiscal_year_of(timezone.localdate())
         start, end = fiscal_year_bounds(year)
@@ -163,8 +162,7 @@ class TestDeactivation:
         from django.utils import timezone
 
         from quizzes.models import CompletionRecord
-        from sns_training.fiscal_year import fiscal_year_of
-        from training.services import fiscal_year_bounds
+        from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
 
         year = fiscal_year_of(timezone.localdate())
         start, end = fiscal_year_bounds(year)
@@ -202,8 +200,7 @@ class TestDeactivation:
         record completes the new assignment."""
         from django.utils import timezone
 
-        from sns_training.fiscal_year import fiscal_year_of
-        from training.services import fiscal_year_bounds
+        from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
 
         koho = people_ready["koho"]
         pass_all(koho, chapters)

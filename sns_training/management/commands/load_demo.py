@@ -90,8 +90,8 @@ class Command(BaseCommand):
         cycle under way. The log-ins listed in the README stay untouched, to try it from the start."""
         from quizzes import services as quiz_services
         from quizzes.selectors import chapter_required_for
-        from sns_training.fiscal_year import fiscal_year_of
-        from training.services import cycle_open, fiscal_year_bounds
+        from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
+        from training.services import cycle_open
 
         today = timezone.localdate()
         year = fiscal_year_of(today)

@@ -1,0 +1,72 @@
+"""The assignment status rule, in one place: 取消, 修了, 期限超過, 受講中, 未受講.
+
+An assignment's status at the end of a day is the first that holds: withdrawn by then (取消),
+completed by then (修了), its due date passed (期限超過), a quiz on the cycle's guideline started
+between the cycle's opening and then (受講中), else 未受講. `status_on(day)` is that rule as one SQL
+expression (my page, the 所属長's page, staff reports); `status_counts(day)` counts the same
+statuses per group in one aggregate (the department summary)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
+
+from sns_training.fiscal_year import day_end
+
+
+def _status():
+    from .models import Assignment
+
+    return Assignment.Status
+
+
+def started_by(end: datetime.datetime) -> Exists:
+    """A quiz on the cycle's guideline started between the cycle's opening and `end`."""
+    from quizzes.models import QuizAttempt
+
+    return Exists(
+        QuizAttempt.objects.filter(
+            staff_id=OuterRef("staff_id"),
+            guideline_id=OuterRef("cycle__guideline_id"),
+            started_at__date__gte=OuterRef("cycle__opens_on"),
+            started_at__lt=end,
+        )
+    )
+
+
+def active_at(end: datetime.datetime) -> Q:
+    """Not withdrawn by `end` (still counted among the cycle's assignees)."""
+    return Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end)
+
+
+def open_at(end: datetime.datetime) -> Q:
+    """Not completed by `end`."""
+    return Q(completed_at__isnull=True) | Q(completed_at__gte=end)
+
+
+def status_on(day: datetime.date) -> Case:
+    """An assignment's status as it stood at the end of `day` (Assignment.Status values)."""
+    Status = _status()
+    end = day_end(day)
+    return Case(
+        When(withdrawn_at__lt=end, then=Value(Status.WITHDRAWN.value)),
+        When(completed_at__lt=end, then=Value(Status.COMPLETED.value)),
+        When(due_on__lt=day, then=Value(Status.OVERDUE.value)),
+        When(started_by(end), then=Value(Status.IN_PROGRESS.value)),
+        default=Value(Status.NOT_STARTED.value),
+        output_field=CharField(),
+    )
+
+
+def status_counts(day: datetime.date) -> dict[str, Count]:
+    """Aggregates for `.annotate(**status_counts(day))`: the assignees still counted at the end of
+    `day` (n_total) and how many of them are 修了, 期限超過 and 受講中 by the rule of `status_on`."""
+    end = day_end(day)
+    active, open_ = active_at(end), open_at(end)
+    return {
+        "n_total": Count("pk", filter=active),
+        "n_completed": Count("pk", filter=active & Q(completed_at__lt=end)),
+        "n_overdue": Count("pk", filter=active & open_ & Q(due_on__lt=day)),
+        "n_in_progress": Count("pk", filter=active & open_ & Q(due_on__gte=day) & Q(started_by(end))),
+    }
