@@ -76,37 +76,8 @@ def _cycles(user):
     return TrainingCycle.objects.visible_to(user)
 
 
-def _roster_imports(user):
-    from people.models import RosterImport
-
-    return RosterImport.objects.visible_to(user)
-
-
-def _staff_members(user):
-    from people.models import StaffMember
-
-    return StaffMember.objects.visible_to(user)
-
-
-def _completion_records(user):
-    from people.models import StaffMember
-    from quizzes.models import CompletionRecord
-
-    return CompletionRecord.objects.filter(staff__in=StaffMember.objects.visible_to(user).values("pk"))
-
-
-def _certificate_bundles(user):
-    from reports.models import CertificateBundle
-
-    return CertificateBundle.objects.visible_to(user)
-
-
 questions_in_scope = _queryset_scope(_questions)
 cycles_in_scope = _queryset_scope(_cycles)
-roster_imports_in_scope = _queryset_scope(_roster_imports)
-staff_in_scope = _queryset_scope(_staff_members)
-records_in_scope = _queryset_scope(_completion_records)
-bundles_in_scope = _queryset_scope(_certificate_bundles)
 
 
 def revisions_in_scope(user, ids: Iterable, *, of: str) -> bool:
@@ -175,6 +146,10 @@ def _no_objects(request, kwargs) -> bool:
 # Views that name no object and show only what Wagtail or the project already scopes to the
 # user (the walk test checks each shows nothing of the other municipality).
 SCOPED_BY_VIEW = Policy(check=_no_objects)
+# The project's own views of one object, which fetch it through a scoped selector
+# (people.selectors.roster_import_get, reports.bundles.bundle_for_user,
+# reports.selectors.record_for_reports, the personnel report's queryset).
+SCOPED_BY_SELECTOR = Policy(check=_no_objects)
 
 
 def _kwargs(*names: str, scope) -> Policy:
@@ -410,7 +385,9 @@ POLICIES: dict[str, Policy] = {
     "wagtailsnippetchoosers_quizzes_scenarioquestion:chosen": Policy(check=_question),
     "wagtailsnippetchoosers_quizzes_scenarioquestion:chosen_multiple": Policy(check=_questions_in_query),
     "wagtailsnippetchoosers_quizzes_scenarioquestion:create": SCOPED_BY_VIEW,
-    # Training cycles and the roster (HR of one municipality).
+    # Training cycles: Wagtail's edit, history and usage views fetch the object by pk alone.
+    # The roster and the HR reports: the project's own views, each of which fetches its object
+    # through a scoped selector (404 outside the user's municipality).
     "training_cycles:index": SCOPED_BY_VIEW,
     "training_cycles:index_results": SCOPED_BY_VIEW,
     "training_cycles:add": SCOPED_BY_VIEW,
@@ -420,18 +397,18 @@ POLICIES: dict[str, Policy] = {
     "training_cycles:history_results": _kwargs("pk", scope=cycles_in_scope),
     "training_cycles:usage": _kwargs("pk", scope=cycles_in_scope),
     "roster-import:index": SCOPED_BY_VIEW,
-    "roster-import:detail": _kwargs("pk", scope=roster_imports_in_scope),
-    "roster-import:commit": _kwargs("pk", scope=roster_imports_in_scope),
-    "roster-import:errors": _kwargs("pk", scope=roster_imports_in_scope),
+    "roster-import:detail": SCOPED_BY_SELECTOR,
+    "roster-import:commit": SCOPED_BY_SELECTOR,
+    "roster-import:errors": SCOPED_BY_SELECTOR,
     # HR reports: each report's queryset is the user's municipality (reports/).
     "reports_admin:completion_records": SCOPED_BY_VIEW,
     "reports_admin:completion_records_results": SCOPED_BY_VIEW,
-    "reports_admin:certificate_pdf": _kwargs("pk", scope=records_in_scope),
+    "reports_admin:certificate_pdf": SCOPED_BY_SELECTOR,
     "reports_admin:certificates_zip": SCOPED_BY_VIEW,
-    "reports_admin:certificate_bundle": _kwargs("pk", scope=bundles_in_scope),
-    "reports_admin:certificate_bundle_status": _kwargs("pk", scope=bundles_in_scope),
-    "reports_admin:certificate_bundle_requeue": _kwargs("pk", scope=bundles_in_scope),
-    "reports_admin:certificate_bundle_download": _kwargs("pk", scope=bundles_in_scope),
+    "reports_admin:certificate_bundle": SCOPED_BY_SELECTOR,
+    "reports_admin:certificate_bundle_status": SCOPED_BY_SELECTOR,
+    "reports_admin:certificate_bundle_requeue": SCOPED_BY_SELECTOR,
+    "reports_admin:certificate_bundle_download": SCOPED_BY_SELECTOR,
     "reports_admin:verify": SCOPED_BY_VIEW,
     "hr_reports:department_summary": SCOPED_BY_VIEW,
     "hr_reports:department_summary_results": SCOPED_BY_VIEW,
@@ -443,7 +420,7 @@ POLICIES: dict[str, Policy] = {
     "hr_reports:items_results": SCOPED_BY_VIEW,
     "hr_reports:personnel_search": SCOPED_BY_VIEW,
     "hr_reports:personnel_search_results": SCOPED_BY_VIEW,
-    "hr_reports:personnel": _kwargs("pk", scope=staff_in_scope),
+    "hr_reports:personnel": SCOPED_BY_SELECTOR,
     "hr_reports:dashboard": SCOPED_BY_VIEW,
 }
 

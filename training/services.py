@@ -486,7 +486,7 @@ def reminders_deliver(*, log_ids: Sequence[int], on: datetime.date | None = None
 def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None = None) -> ReminderLog:
     """A 所属長's 督促: one e-mail to the person now, at most one per person, cycle and day. The
     claim commits with this transaction; the e-mail goes out through the task backend after it."""
-    from .tasks import deliver_reminders
+    from . import tasks
 
     on = on or timezone.localdate()
     assignment = (
@@ -530,7 +530,7 @@ def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None 
         data={"staff_number": assignment.staff.staff_number, "cycle": cycle.pk, "on": on.isoformat()},
     )
     log_ids = list(claimed.values())
-    transaction.on_commit(lambda: deliver_reminders.enqueue(log_ids=log_ids))
+    transaction.on_commit(lambda: tasks.reminders_deliver.enqueue(log_ids=log_ids))
     return ReminderLog.objects.get(pk=log_ids[0])
 
 

@@ -20,6 +20,13 @@ def reminders_send(on: str | None = None) -> dict[str, int]:
 
 
 @task()
-def deliver_reminders(log_ids: list[int]) -> int:
+def reminders_deliver(log_ids: list[int]) -> int:
     """Send reminders already claimed in the log (a 所属長's 督促), after the claim commits."""
+    return services.reminders_deliver(log_ids=log_ids)
+
+
+@task()
+def deliver_reminders(log_ids: list[int]) -> int:
+    """The same task under its name before 2026-11: rows an earlier release queued name it by
+    this path, and the worker must still find it. Nothing enqueues it any more."""
     return services.reminders_deliver(log_ids=log_ids)

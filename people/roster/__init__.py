@@ -1,0 +1,79 @@
+"""Reading and planning staff-roster and department-master CSV files: the dry run.
+
+Nothing here writes. `staff_plan` and `department_plan` read the municipality's current data in a
+fixed number of queries and say line by line what a commit would do and which lines are wrong;
+`people.services` stores the upload and applies a plan (docs/decisions/0012).
+
+- `reading`: file size, encoding, header, cells, dates, and the shared constants;
+- `staff`: one cleaner per roster column, the checks across lines, the classification of changes;
+- `departments`: the same for the department master;
+- `plan`: the Plan a dry run returns (rows, errors, digest, the dry-run page's summary);
+- `errors_csv`: the error lines as a CSV.
+"""
+
+from __future__ import annotations
+
+from .departments import department_plan
+from .errors_csv import errors_csv, spreadsheet_safe
+from .plan import DepartmentRow, Existing, LineError, Plan, StaffRow
+from .reading import (
+    CREATE,
+    DEACTIVATE,
+    DEPARTMENT_COLUMNS,
+    EMPLOYMENT_TYPES,
+    IN_CHUNK,
+    MOVE,
+    REACTIVATE,
+    RENAME,
+    SKIP,
+    STAFF_COLUMNS,
+    TRANSFER,
+    UNCHANGED,
+    UPDATE,
+    RosterFileError,
+    decode,
+    max_bytes,
+    max_lines,
+    parse_date,
+    read_table,
+    size_check,
+)
+from .staff import staff_plan
+
+__all__ = [
+    "CREATE",
+    "DEACTIVATE",
+    "DEPARTMENT_COLUMNS",
+    "EMPLOYMENT_TYPES",
+    "IN_CHUNK",
+    "MOVE",
+    "REACTIVATE",
+    "RENAME",
+    "SKIP",
+    "STAFF_COLUMNS",
+    "TRANSFER",
+    "UNCHANGED",
+    "UPDATE",
+    "DepartmentRow",
+    "Existing",
+    "LineError",
+    "Plan",
+    "RosterFileError",
+    "StaffRow",
+    "decode",
+    "department_plan",
+    "errors_csv",
+    "max_bytes",
+    "max_lines",
+    "parse_date",
+    "plan_for",
+    "read_table",
+    "size_check",
+    "spreadsheet_safe",
+    "staff_plan",
+]
+
+
+def plan_for(*, kind: str, municipality, content: bytes, user=None, on=None) -> Plan:
+    planner = staff_plan if kind == "staff" else department_plan
+    return planner(municipality=municipality, content=content, user=user, on=on)

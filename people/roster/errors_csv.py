@@ -1,0 +1,29 @@
+"""The dry run's error lines as a CSV for HR to fix the file with (Excel opens it: UTF-8 with BOM)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+
+from django.utils.translation import gettext as _
+
+from .plan import Plan
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet shows as text: values starting like a formula get a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def errors_csv(plan: Plan) -> bytes:
+    """Every error line of a plan as CSV (UTF-8 with BOM, so Excel opens it), formula-safe."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_("行"), _("職員番号") if plan.kind == "staff" else _("所属コード"), _("理由")])
+    for error in plan.errors:
+        writer.writerow([error.line, spreadsheet_safe(error.key), spreadsheet_safe(error.message)])
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")

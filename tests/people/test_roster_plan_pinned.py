@@ -1,0 +1,120 @@
+"""The staff roster's dry run pinned line by line on a file with every kind of line and every
+kind of error: what each line becomes, each error message, the warnings and the absent list.
+Written before people/roster was split into column cleaners, cross-row checks and change
+classification (issue 11), so that the split is held to exactly the same plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from people import roster
+from tests.factories import StaffMemberFactory
+
+from .test_roster import line, unchanged, world  # noqa: F401  (world is a fixture)
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "職員番号,氏名,カナ,所属コード,任用形態,着任日,メール,在職,備考"
+
+
+def _lines(world):  # noqa: F811
+    return [
+        unchanged(world, "taro") + ",",
+        line("000102", "芦屋 係長", "1110", email="head@example.jp", active="0") + ",退職",
+        line("000103", "芦田 花子", "2000", active="1") + ",",
+        line("000104", "新人 一郎", "1100", kind="会計年度任用職員", start="令和8年4月1日") + ",",
+        line("000105", "退職 済子", "1100", active="0") + ",",
+        line("000900", "人事 太郎", "2100", active="0") + ",",
+        line("", "空 番号", "1100") + ",",
+        line("00-1!", "記号 番号", "1100") + ",",
+        line("000201", "", "1100") + ",",
+        line("000202", "長" * 101, "1100") + ",",
+        line("000203", "カナ 長", "1100", kana="ア" * 101) + ",",
+        line("000204", "所属 空", "") + ",",
+        line("000205", "所属 不明", "9999") + ",",
+        line("000206", "任用 不明", "1100", kind="臨時") + ",",
+        line("000207", "着任 空", "1100", start="") + ",",
+        line("000208", "着任 不正", "1100", start="2026-13-40") + ",",
+        line("000209", "メール 長", "1100", email="a" * 250 + "@example.jp") + ",",
+        line("000210", "メール 不正", "1100", email="not-an-address") + ",",
+        line("000211", "在職 不明", "1100", active="たぶん") + ",",
+        line("000212", "重複 一", "1100") + ",",
+        line("000212", "重複 二", "1100") + ",",
+        line("000213", "メール 重複一", "1100", email="same@example.jp") + ",",
+        line("000214", "メール 重複二", "1100", email="same@example.jp") + ",",
+        line("000215", "他人 メール", "1100", email=world.hr.user.email) + ",",
+        "000216,短い 行",
+        line("000106", "芦屋 次郎改", "1110", kana="アシヤ", kind="再任用職員", start="2021-04-01") + ",",
+        line("000107", "芦屋 三郎", "1100", kana="サブロウ", email="saburo@example.jp") + ",",
+    ]
+
+
+def _pinned(plan) -> dict:
+    return {
+        "rows": [(r.line, r.number, r.kind, sorted(r.changes), r.demote) for r in plan.rows],
+        "errors": [(e.line, e.key, e.message) for e in plan.errors],
+        "warnings": plan.warnings,
+        "absent": plan.absent,
+        "counts": plan.counts(),
+    }
+
+
+def test_every_kind_of_line_is_planned_as_before(world):  # noqa: F811
+    for number, name in (("000106", "芦屋 次郎"), ("000107", "芦屋 三郎")):
+        StaffMemberFactory(municipality=world.ashiya, department=world.tree["koho"], staff_number=number, name=name)
+    plan = roster.staff_plan(
+        municipality=world.ashiya,
+        content="\n".join([HEADER, *_lines(world)]).encode() + b"\n",
+        user=world.hr.user,
+    )
+
+    assert _pinned(plan) == EXPECTED
+
+
+EXPECTED: dict = {
+    "absent": [],
+    "counts": {"create": 1, "deactivate": 1, "reactivate": 1, "skip": 1, "transfer": 1, "unchanged": 1, "update": 1},
+    "errors": [
+        (7, "000900", "ご自身を退職にすることはできません（別の人事担当者が取り込んでください）。"),
+        (8, "", "職員番号が空です。"),
+        (9, "00-1!", "職員番号は半角英数字とハイフン（20文字以内）で入力してください。"),
+        (10, "000201", "氏名が空です。"),
+        (11, "000202", "氏名が長すぎます（100文字以内）。"),
+        (12, "000203", "カナが長すぎます（100文字以内）。"),
+        (13, "000204", "所属コードが空です。"),
+        (14, "000205", "所属コード「9999」は登録されていません（所属マスタを先に取り込んでください）。"),
+        (
+            15,
+            "000206",
+            "任用形態「臨時」は使えません（一般職、特別職、再任用職員、会計年度任用職員、委託事業者、指定管理者 のいずれか）。",
+        ),
+        (16, "000207", "着任日が空です。"),
+        (
+            17,
+            "000208",
+            "着任日「2026-13-40」は日付ではありません（YYYY-MM-DD、YYYY/MM/DD または 令和7年4月1日 の形で）。",
+        ),
+        (18, "000209", "メールアドレスが長すぎます（254文字以内）。"),
+        (19, "000210", "メールアドレス「not-an-address」の形が正しくありません。"),
+        (20, "000211", "在職の値「たぶん」は使えません（1/0、在職/退職、TRUE/FALSE、○/× のいずれか）。"),
+        (21, "000212", "職員番号がファイル内で重複しています（21行目、22行目）。"),
+        (22, "000212", "職員番号がファイル内で重複しています（21行目、22行目）。"),
+        (23, "000213", "メールアドレス same@example.jp がファイル内で重複しています（23行目、24行目）。"),
+        (24, "000214", "メールアドレス same@example.jp がファイル内で重複しています（23行目、24行目）。"),
+        (25, "000215", "メールアドレス s000900@ashiya.example.jp は職員番号 000900 の人が使っています。"),
+        (26, "000216", "列が足りません（見出しは9列、この行は2列）。"),
+    ],
+    "rows": [
+        (2, "000101", "unchanged", [], False),
+        (3, "000102", "deactivate", ["email"], True),
+        (4, "000103", "reactivate", [], False),
+        (5, "000104", "create", [], False),
+        (6, "000105", "skip", [], False),
+        (27, "000106", "transfer", ["department", "employment_type", "kana", "name", "start_date"], False),
+        (28, "000107", "update", ["email", "kana"], False),
+    ],
+    "warnings": [
+        "退職にする所属長が1人います。所属長の役割を外し、「職員」にします。",
+        "次の列は使わずに無視します：備考",
+    ],
+}
