@@ -1,7 +1,12 @@
-"""allauth adapter: no self sign-up, and one generic message for every failed log-in."""
+"""allauth adapter: no self sign-up, one generic message for every failed log-in, and the client
+address read through trusted proxies only."""
+
+import ipaddress
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 GENERIC_LOGIN_ERROR = _("ログインできませんでした。入力内容をご確認ください。")
@@ -39,6 +44,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 credentials = {"username": users[0].username}
         return super()._get_login_attempts_cache_key(request, **credentials)
 
+    def get_client_ip(self, request):
+        # allauth keys its per-IP log-in limits on this (and would believe X-Forwarded-For from anyone).
+        ip = client_ip(request)
+        if ip is None:
+            raise PermissionDenied
+        return ip
+
     def is_open_for_signup(self, request):
         # Staff accounts come from HR's roster, never from self sign-up.
         return False
@@ -51,3 +63,36 @@ def user_display(user) -> str:
     """How allauth names the user in its messages ("… としてログインしました"), wired as
     ACCOUNT_USER_DISPLAY: the staff member's name, not the internal "<団体コード>-<職員番号>"."""
     return user.get_full_name() or user.email or user.username
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"
+        value = value[1 : value.index("]")]
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
+    """The address a request came from: the peer, unless the peer is one of settings.TRUSTED_PROXIES;
+    then X-Forwarded-For is read from the right, past trusted proxies, to the first other address.
+    A client cannot choose its address by sending the header itself (docs/decisions/0017)."""
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    trusted = settings.TRUSTED_PROXIES
+
+    def is_trusted(address) -> bool:
+        return any(address in network for network in trusted)
+
+    if peer is None or not is_trusted(peer):
+        return str(peer) if peer else None
+    for hop in reversed(request.headers.get("X-Forwarded-For", "").split(",")):
+        address = _address(hop)
+        if address is None:
+            # Garbage handed on by a trusted proxy: the last address known is that proxy's.
+            break
+        peer = address
+        if not is_trusted(address):
+            break
+    return str(peer)

@@ -117,10 +117,26 @@ def encode_cp932(text: str) -> bytes:
     return text.encode("cp932", errors="reports-geta")
 
 
+# Characters that CP932 writes as a formula trigger or a blank: U+2212 MINUS SIGN becomes 「－」
+# (0x817C), NBSP a space. A cell is escaped on what the file will hold, not on what was stored.
+_CP932_FIRST_CHECKED = frozenset("\u2212")
+
+
+def escape_cell_cp932(value: str) -> str:
+    """escape_cell for a CP932 file: decided on the cell as CP932 writes it, so `−1+1` (U+2212),
+    which Excel reads back as `－1+1` and then as a formula, gets its apostrophe too."""
+    if value[:1] in _FIRST_CHECKED or value[:1] in _CP932_FIRST_CHECKED:
+        written = encode_cp932(value).decode("cp932")
+        if escape_cell(written) != written:
+            return "'" + value
+    return value
+
+
 # --- Cell values ---------------------------------------------------------------------------------
 
 
 _FIRST_CHECKED = FORMULA_TRIGGERS | frozenset(_BLANKS)
+_CP932_CHECKED = _FIRST_CHECKED | _CP932_FIRST_CHECKED
 
 
 def _text(value) -> str:
@@ -130,6 +146,14 @@ def _text(value) -> str:
     if type(value) is not str:
         value = str(value)
     return escape_cell(value) if value[:1] in _FIRST_CHECKED else value
+
+
+def _text_cp932(value) -> str:
+    if value is None:
+        return ""
+    if type(value) is not str:
+        value = str(value)
+    return escape_cell_cp932(value) if value[:1] in _CP932_CHECKED else value
 
 
 def _local(value: datetime.datetime, zone) -> datetime.datetime:
@@ -158,11 +182,11 @@ def headers(columns: Sequence[Column], *, wareki: bool = False) -> list[str]:
     ]
 
 
-def _csv_formatter(column: Column, twin: bool, zone) -> Callable:
+def _csv_formatter(column: Column, twin: bool, zone, encoding: Encoding) -> Callable:
     if twin:
         return lambda v: "" if v is None else wareki_date(_as_date(v, zone))
     if column.kind in (Kind.TEXT, Kind.CODE):
-        return _text
+        return _text_cp932 if encoding == Encoding.CP932 else _text
     if column.kind == Kind.DATE:
         return lambda v: "" if v is None else _as_date(v, zone).isoformat()
     if column.kind == Kind.DATETIME:
@@ -193,15 +217,17 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """The encoded CSV, header first, CHUNK_ROWS rows per chunk; lines end in CRLF (RFC 4180)."""
     zone = timezone.get_current_timezone()
-    plan = [(index, _csv_formatter(column, twin, zone)) for index, column, twin in _output_plan(columns, wareki)]
+    plan = [
+        (index, _csv_formatter(column, twin, zone, encoding)) for index, column, twin in _output_plan(columns, wareki)
+    ]
     if encoding == Encoding.CP932:
-        encode = encode_cp932
+        encode, escape = encode_cp932, escape_cell_cp932
     else:
         yield codecs.BOM_UTF8  # so Excel reads UTF-8; only at the start
-        encode = str.encode
+        encode, escape = str.encode, escape_cell
     buffer = _Buffer()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([escape_cell(h) for h in headers(columns, wareki=wareki)])
+    writer.writerow([escape(h) for h in headers(columns, wareki=wareki)])
     rows = iter(rows)
     while True:
         chunk = list(islice(rows, CHUNK_ROWS))

@@ -7,3 +7,6 @@ class SnsTrainingConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401
+        from .security import nonce_wagtail_choosers
+
+        nonce_wagtail_choosers()

@@ -58,6 +58,11 @@ def decode(content: bytes) -> tuple[str, str]:
     """The text and the encoding it was read with: UTF-8 with a BOM, else strict UTF-8, else CP932
     (what Excel writes as "CSV" on Japanese Windows)."""
     size_check(len(content))
+    if b"\x00" in content:
+        # No spreadsheet writes NUL into a CSV (UTF-16 files are full of them), and PostgreSQL refuses it in text.
+        raise RosterFileError(
+            _("ファイルに使えない文字（NUL 文字）が含まれています。UTF-8 または Shift_JIS の CSV で保存してください。")
+        )
     if content.startswith(codecs.BOM_UTF8):
         try:
             return content.decode("utf-8-sig"), "utf-8-sig"

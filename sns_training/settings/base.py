@@ -1,9 +1,11 @@
 """Settings shared by every environment; the environment is read here and in production."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sns_training.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -52,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sns_training.middleware.RejectBadTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -60,6 +64,47 @@ MIDDLEWARE = [
     # Deny by default in the Wagtail admin (sns_training/admin_access.py).
     "sns_training.admin_access.AdminAccessMiddleware",
 ]
+
+# Content-Security-Policy (sns_training.security, docs/decisions/0017): nothing from outside the
+# site, and no inline script without this response's nonce. The Wagtail admin also needs inline
+# style attributes (its templates and React components write them); the pages staff read do not.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'nonce-{nonce}'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
+CSP_ADMIN_PATH_PREFIX = "/admin/"
+CONTENT_SECURITY_POLICY_ADMIN = {
+    **CONTENT_SECURITY_POLICY,
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+}
+# Browser features the site never uses are off for it and anything it frames.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
 
 ROOT_URLCONF = "sns_training.urls"
 WSGI_APPLICATION = "sns_training.wsgi.application"
@@ -137,6 +182,10 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+# The language choice (Django's set_language view) is a cookie like the others: no script reads
+# it, it goes only to this site (Secure in production), and not on cross-site POSTs.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "courses:mypage"
@@ -157,6 +206,17 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # No mail to addresses the platform does not know (no spam relay, nothing to learn from it).
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): the
+# log-in limits key on the client address read through them (people.adapters.client_ip). A
+# request from any other peer is keyed on that peer, whatever X-Forwarded-For it claims.
+try:
+    TRUSTED_PROXIES = [
+        ipaddress.ip_network(p.strip(), strict=False)
+        for p in os.environ.get("DJANGO_TRUSTED_PROXIES", "").split(",")
+        if p.strip()
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {error}") from error
 ACCOUNT_RATE_LIMITS = {
     # The 6th failure for one account within 5 minutes is refused. The per-IP part is
     # generous: a whole city hall shares one proxy address (docs/decisions/0004).
@@ -178,6 +238,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ja", "日本語"), ("en", "English")]
+# No avatar from gravatar.com: nothing leaves the site (closed networks; who edits is nobody else's business).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

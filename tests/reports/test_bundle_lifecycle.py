@@ -119,6 +119,7 @@ def test_the_private_root_is_outside_media_root_and_configurable_in_production(m
         ("DJANGO_ALLOWED_HOSTS", "example.jp"),
         ("DATABASE_URL", "sqlite:///:memory:"),
         ("DJANGO_PRIVATE_ROOT", str(tmp_path / "zips")),
+        ("DJANGO_EMAIL_HOST", "mail.example.jp"),
     ):
         monkeypatch.setenv(name, value)
     monkeypatch.delitem(sys.modules, "sns_training.settings.production", raising=False)

@@ -79,6 +79,36 @@ def test_csv_in_cp932_decodes_and_replaces_what_cp932_lacks():
     assert [row[1] for row in rows[1:]] == ["髙橋 﨑子", "〓田 太郎", "山田～花子", "渡辺―一"]
 
 
+# U+2212 MINUS SIGN is stored as itself but written by CP932 as 「－」 (0x817C), a trigger.
+CP932_ONLY_PAYLOADS = ["\u22121+1", "\u2212SUM(A1)", "  \u22121", "\u3000\u22121", "\u00a0\u22121"]
+
+
+def test_csv_in_cp932_escapes_cells_that_become_formulas_once_encoded():
+    data = b"".join(exports.csv_chunks(rows_with(CP932_ONLY_PAYLOADS + PAYLOADS), COLUMNS, encoding=Encoding.CP932))
+
+    names = [row[1] for row in read_csv(data, "cp932")[1:]]
+    assert names[:2] == ["'－1+1", "'－SUM(A1)"]
+    assert all(name.startswith("'") for name in names)
+    assert all(exports.escape_cell(name) == name for name in names)  # nothing left to escape in the file
+
+
+def test_utf8_csv_keeps_the_minus_sign_as_text_a_spreadsheet_does_not_run():
+    data = b"".join(exports.csv_chunks(rows_with(["\u22121+1", "芦屋 一郎"]), COLUMNS))
+
+    assert [row[1] for row in read_csv(data)[1:]] == ["\u22121+1", "芦屋 一郎"]
+
+
+def test_no_character_cp932_writes_as_a_trigger_slips_through():
+    """Whatever the codec maps onto = + - @ (or their full-width forms) is escaped at the start of a cell."""
+    for code in range(0x10000):
+        char = chr(code)
+        if 0xD800 <= code < 0xE000 or char in exports.FORMULA_TRIGGERS:
+            continue
+        written = exports.encode_cp932(char + "1+1").decode("cp932")
+        if written[:1] in exports.FORMULA_TRIGGERS:
+            assert exports.escape_cell_cp932(char + "1+1") == "'" + char + "1+1", hex(code)
+
+
 def test_wareki_columns_follow_their_dates_when_asked():
     data = b"".join(exports.csv_chunks(rows_with(["芦屋 一郎"]), COLUMNS, wareki=True))
 

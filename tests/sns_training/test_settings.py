@@ -17,6 +17,8 @@ REQUIRED = {
     "DJANGO_ALLOWED_HOSTS": "sns.example.jp",
     "DATABASE_URL": "postgres://sns@db.example.jp:5432/sns",
 }
+# Production also needs a mail server (or an explicit DJANGO_ALLOW_CONSOLE_EMAIL=1).
+CONFIGURED = {**REQUIRED, "DJANGO_EMAIL_HOST": "mail.example.jp"}
 PROBE = (
     "import sns_training.settings.production as s; "
     "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.ALLOWED_HOSTS, s.DATABASES['default']['ENGINE'])"
@@ -46,7 +48,7 @@ def test_production_names_the_missing_variable(missing):
 
 
 def test_production_starts_when_configured_and_is_locked_down():
-    result = _import_production(REQUIRED)
+    result = _import_production(CONFIGURED)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
@@ -70,10 +72,10 @@ def _session_engine(env: dict[str, str]) -> str:
 
 def test_with_redis_sessions_live_in_redis_only_and_without_it_in_the_database():
     """Decision 0016: a session refresh is a Redis write, not a database transaction."""
-    assert _session_engine({**REQUIRED, "REDIS_URL": "redis://cache.example.jp:6379/0"}) == (
+    assert _session_engine({**CONFIGURED, "REDIS_URL": "redis://cache.example.jp:6379/0"}) == (
         "django.contrib.sessions.backends.cache django_redis.cache.RedisCache"
     )
-    assert _session_engine(REQUIRED) == (
+    assert _session_engine(CONFIGURED) == (
         "django.contrib.sessions.backends.cached_db django.core.cache.backends.locmem.LocMemCache"
     )
 
