@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install e2e-deps system-deps-run system-deps-test clean
+.PHONY: run test lint format bench install e2e-deps system-deps-run system-deps-test restore-drill clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(STAMP)
 	$(PY) bench/reports.py
 	$(PY) bench/roster.py --commit
 	$(PY) bench/cycles.py
+
+# Dump DATABASE_URL, restore into a scratch database, verify_records and row counts on the copy.
+restore-drill: $(STAMP)
+	PY=$(PY) scripts/restore-drill.sh
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 static_collected

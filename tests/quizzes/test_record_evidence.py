@@ -207,3 +207,41 @@ def test_concurrent_completions_extend_one_chain():
     ok, output = _verify()
     assert ok, output
     assert f"{ashiya.code} {ashiya.name}: {len(people)} records, chain intact" in output
+
+
+def _grant_app_role_sql(role: str) -> list[str]:
+    """The statements of scripts/grant-app-role.sql for `role`, as psql would run them."""
+    from django.conf import settings
+
+    text = (settings.BASE_DIR / "scripts" / "grant-app-role.sql").read_text()
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith(("--", "\\"))]
+    return [
+        statement.strip().replace(':"app_role"', f'"{role}"')
+        for statement in " ".join(lines).split(";")
+        if statement.strip()
+    ]
+
+
+@needs_postgresql
+@pytest.mark.django_db
+def test_the_application_role_writes_records_but_cannot_remove_one_even_with_the_hatch(ashiya, guideline):
+    (record,) = _records(ashiya, guideline, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("CREATE ROLE sns_test_app NOLOGIN")  # rolled back with the test
+        for statement in _grant_app_role_sql("sns_test_app"):
+            cursor.execute(statement)
+        cursor.execute("SET ROLE sns_test_app")
+    try:
+        # The application's everyday write: a new record, linked to the last one.
+        (written,) = _records(ashiya, guideline, 1)
+        assert written.previous_hash == record.record_hash
+        for sql in (f"DELETE FROM {TABLE} WHERE id = %s", f"UPDATE {TABLE} SET staff_name = 'x' WHERE id = %s"):
+            with pytest.raises(DatabaseError, match="permission denied"):
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL sns.allow_purge = on")
+                    cursor.execute(sql, [record.pk])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert CompletionRecord.objects.filter(municipality=ashiya).count() == 2
