@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install e2e-deps clean
+.PHONY: run test lint format bench install e2e-deps system-deps-run system-deps-test restore-drill clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,17 +22,22 @@ node_modules/axe-core/axe.min.js: package.json $(wildcard package-lock.json)
 	npm install --no-audit --no-fund --silent
 	touch $@
 
-# Browser tests also need Debian's Chromium and Japanese fonts (.ci/run installs them).
-E2E_CHROMIUM ?= /usr/bin/chromium
-e2e-deps: node_modules/axe-core/axe.min.js
-	@test -x $(E2E_CHROMIUM) || echo "warning: no $(E2E_CHROMIUM); the browser tests will fail: apt-get install -y chromium fonts-noto-cjk" >&2
+# Debian packages (fonts, Pango, Chromium, LibreOffice Calc, slapd): installed when missing, or the
+# exact apt-get command printed; one dpkg-query when all is there.
+system-deps-run:
+	@scripts/system-deps.sh run
 
-run: $(STAMP)
+system-deps-test:
+	@scripts/system-deps.sh test
+
+e2e-deps: system-deps-test node_modules/axe-core/axe.min.js
+
+run: system-deps-run $(STAMP)
 	DJANGO_SETTINGS_MODULE=sns_training.settings.dev $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=sns_training.settings.dev $(PY) manage.py load_demo
 	DJANGO_SETTINGS_MODULE=sns_training.settings.dev $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP) e2e-deps
+test: system-deps-test $(STAMP) e2e-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -49,6 +54,10 @@ bench: $(STAMP)
 	$(PY) bench/reports.py
 	$(PY) bench/roster.py --commit
 	$(PY) bench/cycles.py
+
+# Dump DATABASE_URL, restore into a scratch database, verify_records and row counts on the copy.
+restore-drill: $(STAMP)
+	PY=$(PY) scripts/restore-drill.sh
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 static_collected

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.fields import GenericRelation
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -203,6 +203,19 @@ class CompletionRecordQuerySet(OwnedByStaffQuerySet):
     def update(self, **kwargs):
         raise ImmutableRecordError("completion records are never updated")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk inserts (demo data, benchmarks) join the hash chain like single ones."""
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise ImmutableRecordError("completion records are only ever inserted")
+        from . import chain
+
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_municipality()
+        with transaction.atomic(using=self.db):
+            chain.append(objs, using=self.db)
+            return super().bulk_create(objs, *args, **kwargs)
+
     def delete(self):
         raise ImmutableRecordError("completion records are never deleted")
 
@@ -241,6 +254,12 @@ class CompletionRecord(models.Model):
     cycle = models.ForeignKey(
         "training.TrainingCycle", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Tamper evidence (decision 0018): the records of a municipality form a hash chain, in the
+    # order they were written; quizzes.chain fills these on insert, verify_records checks them.
+    municipality = models.ForeignKey("people.Municipality", on_delete=models.PROTECT, related_name="+")
+    chain_index = models.PositiveIntegerField(editable=False)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    record_hash = models.CharField(max_length=64, editable=False)
 
     objects = CompletionRecordQuerySet.as_manager()
 
@@ -252,6 +271,8 @@ class CompletionRecord(models.Model):
             models.UniqueConstraint(
                 fields=["staff", "guideline", "fiscal_year"], name="one_completion_per_fiscal_year"
             ),
+            # One successor per record: a chain cannot fork even if an insert skipped the lock.
+            models.UniqueConstraint(fields=["municipality", "chain_index"], name="one_link_per_chain_index"),
         ]
 
     def __str__(self):
@@ -260,7 +281,17 @@ class CompletionRecord(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ImmutableRecordError("completion records are never updated")
-        super().save(*args, **kwargs)
+        from . import chain
+
+        self.fill_municipality()
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            chain.append([self], using=using)
+            super().save(*args, **kwargs)
+
+    def fill_municipality(self) -> None:
+        if self.municipality_id is None:
+            self.municipality_id = self.staff.municipality_id
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError("completion records are never deleted")

@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 from courses import views as course_views
 
-from . import views
+from . import health, views
 
 urlpatterns = [
     # Wagtail's own log-in form is replaced by allauth's, so its failed-login limits hold there too.
@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
 ]
 
 if settings.DEBUG:
@@ -33,3 +34,5 @@ urlpatterns += [
 ]
 
 handler404 = "sns_training.views.page_not_found"
+# A database or Redis outage answers 503 with Retry-After; other errors the 500 page.
+handler500 = "sns_training.health.server_error"

@@ -11,6 +11,24 @@ from courses.services import site_root_ensure
 from .factories import PASSWORD, DepartmentFactory, MunicipalityFactory, StaffMemberFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_is_an_explicit_purge():
+    """The test suite's flush (transactional tests, live_server) empties every table with one
+    TRUNCATE, completion records included, which their trigger refuses (decision 0018) unless the
+    transaction has declared a purge. Declare it for the flush, and only there."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        return ["SET LOCAL sns.allow_purge = on", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache(request):
     """Rate limits (allauth), cached sessions and Wagtail's site root paths live in the cache;

@@ -149,6 +149,9 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sns",
+            # A hung or unreachable Redis fails a request in under a second (the 503 page,
+            # sns_training.health) instead of holding a worker.
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
         }
     }
 else:
