@@ -53,6 +53,7 @@ def attempt_questions(*, attempt: QuizAttempt) -> list[dict]:
             {
                 "item": item,
                 "question": question,
+                "also_cites": also_cites_keys(question.also_cites),
                 "choices": [choices[pk] for pk in item.choice_order if pk in choices],
                 "selected": set(item.selected),
             }
@@ -65,7 +66,8 @@ def _as_answered(content: dict):
     from types import SimpleNamespace
 
     question = SimpleNamespace(
-        **{name: content.get(name, "") for name in ("situation", "prompt", "explanation", "kind", "clause_key")}
+        **{name: content.get(name, "") for name in ("situation", "prompt", "explanation", "kind", "clause_key")},
+        also_cites=content.get("also_cites") or [],
     )
     choices = [
         SimpleNamespace(
@@ -77,6 +79,14 @@ def _as_answered(content: dict):
         for choice in content.get("choices", [])
     ]
     return question, choices
+
+
+def also_cites_keys(value) -> list[str]:
+    """The further clauses a question cites, as a list whatever the revision stored (revisions
+    written before decision 0019 hold one key as a string)."""
+    if isinstance(value, str):
+        return [value] if value else []
+    return [key for key in value or [] if isinstance(key, str) and key]
 
 
 def clause_index(*, guideline: GuidelinePage) -> dict[str, dict]:
