@@ -111,8 +111,13 @@ def clause_index(*, guideline: GuidelinePage) -> dict[str, dict]:
 
 
 def chapter_required_for(*, staff, chapter) -> bool:
-    """芦屋市's 業務編 is for official-account operators, contractors and designated managers;
-    every other chapter is for everyone."""
+    """Whom a chapter binds, the one rule for every guideline (decision 0019), from the chapter's
+    data: its `binds` (the employment types the guideline's scope names; empty = all), and for
+    芦屋市's 【業務編】 (`audience` official_account) only official-account operators, 委託事業者 and
+    指定管理者. So 芦屋市's 【プライベート編】 binds staff with 職員の身分 only, and 須賀川市's guideline
+    (3 適用範囲) its 職員 of every kind, not contractors."""
+    if chapter.binds and staff.employment_type not in chapter.binds:
+        return False
     if chapter.audience != ChapterPage.Audience.OFFICIAL_ACCOUNT:
         return True
     return staff.operates_official_account or staff.employment_type in (
