@@ -4,10 +4,18 @@ from django.db import migrations, models
 
 
 def also_cites_to_list(apps, schema_editor):
-    """The one key the CharField held becomes a one-element list (empty stays empty)."""
+    """The one key the CharField held becomes a one-element list (empty stays empty), on the row
+    and in its latest revision (so a draft published later keeps a list too)."""
     ScenarioQuestion = apps.get_model("quizzes", "ScenarioQuestion")
-    for question in ScenarioQuestion.objects.exclude(also_cites="").only("pk", "also_cites"):
-        ScenarioQuestion.objects.filter(pk=question.pk).update(also_cites_list=[question.also_cites])
+    Revision = apps.get_model("wagtailcore", "Revision")
+    for question in ScenarioQuestion.objects.only("pk", "also_cites", "latest_revision_id"):
+        keys = [question.also_cites] if question.also_cites else []
+        if keys:
+            ScenarioQuestion.objects.filter(pk=question.pk).update(also_cites_list=keys)
+        revision = Revision.objects.filter(pk=question.latest_revision_id).first()
+        if revision is not None and isinstance(revision.content, dict):
+            revision.content["also_cites"] = keys
+            revision.save(update_fields=["content"])
 
 
 def also_cites_to_key(apps, schema_editor):
