@@ -192,3 +192,97 @@ def past_records(*, staff) -> list:
     from .models import CompletionRecord
 
     return list(CompletionRecord.objects.filter(staff=staff).order_by("-fiscal_year", "-attested_at"))
+
+
+# --- Item statistics for editors (decision 0019) ------------------------------------------------
+
+MIN_ANSWERS_FOR_STATISTICS = 10
+
+
+def _point_biserial(pairs: list[tuple[bool, float]]) -> float | None:
+    """Correlation between answering an item right (0/1) and a score, or None when too few answers
+    or no variation on either side."""
+    n = len(pairs)
+    if n < MIN_ANSWERS_FOR_STATISTICS:
+        return None
+    right = [score for ok, score in pairs if ok]
+    wrong = [score for ok, score in pairs if not ok]
+    if not right or not wrong:
+        return None
+    mean = sum(score for _ok, score in pairs) / n
+    sd = (sum((score - mean) ** 2 for _ok, score in pairs) / n) ** 0.5
+    if sd < 1e-12:
+        return None
+    p = len(right) / n
+    return round((sum(right) / len(right) - sum(wrong) / len(wrong)) / sd * (p * (1 - p)) ** 0.5, 2)
+
+
+def item_discrimination(*, answers, guideline) -> dict[int, float | None]:
+    """Per question: does a person who masters the rest of the chapter answer it right more
+    often than one who does not? The point-biserial correlation between answering the item right
+    and the person's first-try mastery of the chapter's *other* clauses in the same 年度 (from
+    ClauseProgress.first_attempt_missed). `answers`: graded AttemptItems to count (already
+    filtered by the caller). Three queries whatever the number of answers' questions."""
+    from django.utils import timezone
+
+    from sns_training.fiscal_year import fiscal_year_of
+
+    from .models import ClauseProgress
+
+    rows = list(
+        answers.values_list("question_id", "clause_key", "is_correct", "attempt__staff_id", "attempt__submitted_at")
+    )
+    if not rows:
+        return {}
+    chapter_of: dict[str, frozenset[str]] = {}
+    for chapter in ChapterPage.objects.child_of(guideline).live().only("body"):
+        keys = frozenset(chapter.clause_keys())
+        for key in keys:
+            chapter_of[key] = keys
+    first_try: dict[tuple[int, int], dict[str, bool]] = {}
+    staff_ids = {row[3] for row in rows}
+    for staff_id, year, key, missed in ClauseProgress.objects.filter(
+        guideline_id=guideline.pk, staff_id__in=staff_ids
+    ).values_list("staff_id", "fiscal_year", "clause_key", "first_attempt_missed"):
+        first_try.setdefault((staff_id, year), {})[key] = not missed
+    pairs: dict[int, list[tuple[bool, float]]] = {}
+    for question_id, clause_key, is_correct, staff_id, submitted_at in rows:
+        year = fiscal_year_of(timezone.localdate(submitted_at))
+        progress = first_try.get((staff_id, year), {})
+        others = [progress[k] for k in chapter_of.get(clause_key, ()) if k != clause_key and k in progress]
+        if others:
+            pairs.setdefault(question_id, []).append((bool(is_correct), sum(others) / len(others)))
+    return {question_id: _point_biserial(p) for question_id, p in pairs.items()}
+
+
+def question_statistics(*, question) -> dict | None:
+    """What the question's edit screen shows editors: answers, share right, each choice's count,
+    wrong choices nobody chooses, and the discrimination index. None before anyone answered."""
+    from django.db.models import Count
+
+    from .models import AttemptItem
+
+    answers = AttemptItem.objects.filter(question=question, attempt__state=QuizAttempt.State.GRADED)
+    chosen: dict[int, int] = {}
+    answered = correct = 0
+    for row in answers.values("selected", "is_correct").annotate(n=Count("pk")).order_by():
+        answered += row["n"]
+        correct += row["n"] if row["is_correct"] else 0
+        for pk in row["selected"] or []:
+            chosen[pk] = chosen.get(pk, 0) + row["n"]
+    if not answered:
+        return None
+    choices = [
+        {"text": c.text, "is_correct": c.is_correct, "count": chosen.get(c.pk, 0)}
+        for c in sorted(question.choices.all(), key=lambda c: (c.sort_order or 0, c.pk))
+    ]
+    return {
+        "answered": answered,
+        "share_correct": round(100 * correct / answered, 1),
+        "choices": choices,
+        "unchosen": [c["text"] for c in choices if not c["is_correct"] and not c["count"]]
+        if answered >= MIN_ANSWERS_FOR_STATISTICS
+        else [],
+        "discrimination": item_discrimination(answers=answers, guideline=question.guideline).get(question.pk),
+        "min_answers": MIN_ANSWERS_FOR_STATISTICS,
+    }

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, Panel
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from courses.models import ChapterPage, GuidelinePage
@@ -74,6 +74,21 @@ class ScenarioQuestionForm(WagtailAdminModelForm):
         return cleaned
 
 
+class ItemStatisticsPanel(Panel):
+    """The question's item statistics on its edit screen (quizzes.selectors.question_statistics):
+    answers, share right, each choice's count, unchosen wrong choices, the discrimination index."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "quizzes/admin/item_statistics_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            from .selectors import question_statistics
+
+            context = super().get_context_data(parent_context)
+            context["stat"] = question_statistics(question=self.instance) if self.instance.pk else None
+            return context
+
+
 class ScenarioQuestionViewSet(SnippetViewSet):
     model = ScenarioQuestion
     icon = "help"
@@ -107,6 +122,7 @@ class ScenarioQuestionViewSet(SnippetViewSet):
             ],
             heading=_("出題の条件と分類"),
         ),
+        ItemStatisticsPanel(heading=_("設問の統計（採点済みの回答から）")),
     ]
 
     def get_edit_handler(self):

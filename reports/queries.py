@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 
 from people.models import Department, DepartmentMembership, Municipality, StaffMember
 from quizzes.models import AttemptItem, ClauseProgress, CompletionRecord, QuizAttempt, ScenarioQuestion
+from quizzes.selectors import MIN_ANSWERS_FOR_STATISTICS, item_discrimination
 from sns_training.fiscal_year import fiscal_year_label
 from training.models import Assignment, TrainingCycle
 
@@ -789,6 +790,20 @@ class ItemStat:
     correct: int
     choices: list[ChoiceStat]
     other_choices: int  # selections of choices the question no longer has (an earlier version's)
+    # Point-biserial correlation with first-try mastery of the chapter's other clauses (decision
+    # 0019; quizzes.selectors.item_discrimination); None with too few answers.
+    discrimination: float | None = None
+
+    @property
+    def unchosen(self) -> list[ChoiceStat]:
+        """Wrong choices nobody chose, once enough people answered: not a plausible misreading."""
+        if self.answered < MIN_ANSWERS_FOR_STATISTICS:
+            return []
+        return [c for c in self.choices if not c.is_correct and not c.count]
+
+    @property
+    def weak_discrimination(self) -> bool:
+        return self.discrimination is not None and self.discrimination < 0.1
 
     @property
     def share_correct(self) -> float | None:
@@ -838,6 +853,7 @@ def item_analysis(
             correct[question_id] += n
         for choice_id in row["selected"] or []:
             chosen[question_id][choice_id] += n
+    discrimination = item_discrimination(answers=items, guideline=guideline)
     clauses = guideline_clauses(guideline)
     clause_by_key = {c.key: c for c in clauses}
     order = {c.key: i for i, c in enumerate(clauses)}
@@ -866,6 +882,7 @@ def item_analysis(
                 correct=correct.get(question.pk, 0),
                 choices=choices,
                 other_choices=sum(n for pk, n in counts.items() if pk not in known),
+                discrimination=discrimination.get(question.pk),
             )
         )
     result.sort(
@@ -886,6 +903,8 @@ ITEM_COLUMNS = (
     Column(_("その誤答の回答数"), Kind.NUMBER),
     Column(_("要確認"), Kind.TEXT, width=8),
     Column(_("選択肢ごとの回答数"), Kind.TEXT, width=60),
+    Column(_("識別力"), Kind.NUMBER),
+    Column(_("誰も選ばない誤答"), Kind.TEXT, width=40),
 )
 
 
@@ -908,6 +927,8 @@ def item_export_rows(stats: list[ItemStat]) -> list[tuple]:
                 top.count if top else None,
                 mark if stat.flagged else None,
                 per_choice,
+                stat.discrimination,
+                " / ".join(c.text for c in stat.unchosen) or None,
             )
         )
     return rows
