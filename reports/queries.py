@@ -981,15 +981,59 @@ class YearEntry:
 
 
 @dataclass
+class ClauseMastery:
+    """One guideline's clauses across the 年度 a person trained in: per clause and 年度, mastered
+    at the first try, mastered after a miss, or missed (decision 0019)."""
+
+    guideline_title: str
+    years: list[int]
+    rows: list[tuple[str, list[str]]]  # clause key, a label per year ("" = not answered)
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [fiscal_year_label(year) for year in self.years]
+
+
+@dataclass
 class PersonnelRecord:
     staff: StaffMember
     years: list[YearEntry]
     memberships: list[DepartmentMembership]
+    mastery: list[ClauseMastery] = field(default_factory=list)
+
+
+def _clause_order(key: str) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in key.split("-"))
+
+
+def clause_mastery(*, staff: StaffMember) -> list[ClauseMastery]:
+    """Clause mastery across years for one person, per guideline (one query)."""
+    labels = {
+        "first": str(_("初回で習得")),
+        "later": str(_("再挑戦で習得")),
+        "missed": str(_("未習得")),
+    }
+    cells: dict[tuple[int, str], dict[str, dict[int, str]]] = {}
+    for guideline_id, title, year, key, state, first_missed in ClauseProgress.objects.filter(staff=staff).values_list(
+        "guideline_id", "guideline__title", "fiscal_year", "clause_key", "state", "first_attempt_missed"
+    ):
+        if state == ClauseProgress.State.MASTERED:
+            label = labels["later"] if first_missed else labels["first"]
+        else:
+            label = labels["missed"]
+        cells.setdefault((guideline_id, title), {}).setdefault(key, {})[year] = label
+    result = []
+    for (_pk, title), by_clause in sorted(cells.items(), key=lambda item: item[0][1]):
+        years = sorted({year for per_year in by_clause.values() for year in per_year})
+        rows = [(key, [by_clause[key].get(year, "") for year in years]) for key in sorted(by_clause, key=_clause_order)]
+        result.append(ClauseMastery(title, years, rows))
+    return result
 
 
 def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecord:
     """One person's training across every 年度: assignments with their status on `on`, completion
-    records with their evidence, and the department history. Four queries."""
+    records with their evidence, the department history and clause mastery across years. Five
+    queries."""
     assignments = list(
         Assignment.objects.filter(staff=staff)
         .annotate(status=status_on(on))
@@ -1026,7 +1070,7 @@ def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecor
     for (year, _guideline), item in evidence.items():  # completed outside any cycle
         years.append(YearEntry(year, item.record.guideline_title, None, item))
     years.sort(key=lambda y: (-y.fiscal_year, y.guideline_title))
-    return PersonnelRecord(staff=staff, years=years, memberships=memberships)
+    return PersonnelRecord(staff=staff, years=years, memberships=memberships, mastery=clause_mastery(staff=staff))
 
 
 PERSONNEL_COLUMNS = (
