@@ -106,7 +106,8 @@ def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
     clause, two for a clause the person missed at the first try last 年度; only questions of this
     年度's pool (their 年度 range) written for the person's audience, and among those the ones never
     shown to the person before, in any 年度, where there is a choice. Choices in a fresh random
-    order. A clause whose pool is empty this 年度 falls back to its other live questions."""
+    order. A clause with nothing in that pool falls back to its items of other 年度, then to any
+    live item, so it is never left unasked."""
     guideline = chapter.guideline
     if not staff.is_active or guideline.municipality_id != staff.municipality_id:
         raise QuizError(_("この章の設問には回答できません。"))
@@ -121,13 +122,9 @@ def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
     if not keys:
         raise QuizError(_("この章の条項はすべて習得済みです。"))
     year = fiscal_year_of(timezone.localdate())
+    audiences = set(question_audiences_for(staff))
     by_key: dict[str, list[ScenarioQuestion]] = defaultdict(list)
-    for question in (
-        ScenarioQuestion.objects.live()
-        .for_clauses(guideline, keys)
-        .filter(audience__in=question_audiences_for(staff))
-        .prefetch_related("choices")
-    ):
+    for question in ScenarioQuestion.objects.live().for_clauses(guideline, keys).prefetch_related("choices"):
         by_key[question.clause_key].append(question)
     seen = set(
         AttemptItem.objects.filter(attempt__staff=staff, attempt__guideline=guideline).values_list(
@@ -141,9 +138,13 @@ def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
     )
     drawn = []
     for key in keys:
-        candidates = by_key.get(key, [])
-        this_year = [q for q in candidates if _in_year(q, year)]
-        drawn += _draw(this_year or candidates, seen=seen, count=2 if key in missed_last_year else 1)
+        live = by_key.get(key, [])
+        # The narrowest pool that has anything: this 年度's for the person's audience, then any
+        # 年度's for it, then any live item (a quizzed clause is never left unasked: the pass
+        # rule counts it).
+        fitting = [q for q in live if q.audience in audiences]
+        pool = [q for q in fitting if _in_year(q, year)] or fitting or live
+        drawn += _draw(pool, seen=seen, count=2 if key in missed_last_year else 1)
     if not drawn:
         raise QuizError(_("この章にはまだ設問がありません。"))
     attempt = QuizAttempt.objects.create(staff=staff, guideline=guideline, chapter=chapter, question_count=len(drawn))

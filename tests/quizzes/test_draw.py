@@ -171,3 +171,15 @@ def test_items_written_for_contractors_go_only_to_contractors(
         ClauseProgress.objects.all().delete()
 
     assert seen == drawn
+
+
+def test_a_clause_with_items_for_another_audience_only_is_still_asked(employee, chapter, guideline, in_year):
+    """Better a contractors' scene than a clause that can never be mastered (the pass rule counts it)."""
+    only = QuestionFactory(guideline=guideline, clause_key="3-3", audience="contractors")
+    mine = QuestionFactory(guideline=guideline, clause_key="3-1")
+    QuestionFactory(guideline=guideline, clause_key="3-1", audience="contractors")
+
+    in_year(2026)
+    attempt = services.attempt_start(staff=employee, chapter=chapter)
+
+    assert sorted(_shown(attempt)) == sorted([mine.pk, only.pk])
