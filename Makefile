@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install e2e-deps system-deps-run system-deps-test restore-drill clean
+.PHONY: run test lint format audit bench install e2e-deps system-deps-run system-deps-test restore-drill clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+audit: $(STAMP)
+	$(PY) manage.py audit_questions --fail
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -177,9 +178,42 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
         context["chapters"] = live_chapters_of(self, memo=self)
         return context
 
+    def bound_employment_types(self) -> set[str] | None:
+        """The employment types at least one live chapter binds (None: every type, as when a
+        chapter's `binds` is empty). Training cycles leave the others out (decision 0019)."""
+        chapters = live_chapters_of(self)
+        if not chapters:
+            return None
+        bound: set[str] = set()
+        for chapter in chapters:
+            if not chapter.binds:
+                return None
+            bound.update(chapter.binds)
+        return bound
+
+
+# people.StaffMember.EmploymentType, repeated so the page model does not import people.
+EMPLOYMENT_TYPE_CHOICES = [
+    ("regular", _("一般職")),
+    ("special", _("特別職")),
+    ("reappointed", _("再任用職員")),
+    ("fiscal_year", _("会計年度任用職員")),
+    ("contractor", _("委託事業者")),
+    ("designated_manager", _("指定管理者")),
+]
+
 
 class ChapterPageForm(WagtailAdminPageForm):
-    """Refuses a clause key that another chapter of the same guideline already uses."""
+    """Refuses a clause key that another chapter of the same guideline already uses. The
+    employment types a chapter binds are ticked, not typed as JSON."""
+
+    binds = forms.MultipleChoiceField(
+        label=_("拘束する任用形態"),
+        required=False,
+        choices=EMPLOYMENT_TYPE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("この章が適用される任用形態。何も選ばなければ、すべての任用形態に適用します。"),
+    )
 
     def clean(self):
         cleaned_data = super().clean()
@@ -217,6 +251,12 @@ class ChapterPage(LoginRequiredPageMixin, Page):
     number = models.CharField(_("章番号"), max_length=10)
     part = models.CharField(_("編"), max_length=50, blank=True, help_text=_("例：【業務編】"))
     audience = models.CharField(_("対象"), max_length=30, choices=Audience.choices, default=Audience.ALL)
+    binds = models.JSONField(
+        _("拘束する任用形態"),
+        default=list,
+        blank=True,
+        help_text=_("この章が適用される任用形態。空欄はすべての任用形態（ガイドラインの適用範囲の定めに従います）。"),
+    )
     body = StreamField(ClauseStreamBlock(), verbose_name=_("条項"))
 
     parent_page_types = ["courses.GuidelinePage"]
@@ -228,6 +268,7 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         FieldPanel("number"),
         FieldPanel("part"),
         FieldPanel("audience"),
+        FieldPanel("binds"),
         FieldPanel("body"),
     ]
 
@@ -291,7 +332,7 @@ def live_chapters_of(guideline: GuidelinePage, *, memo=None) -> list[ChapterPage
             ChapterPage.objects.filter(path__startswith=guideline_path, depth=len(guideline_path) // Page.steplen + 1)
             .live()
             .order_by("path")
-            .only("title", "number", "part", "audience", "url_path", "path", "depth")
+            .only("title", "number", "part", "audience", "binds", "url_path", "path", "depth")
         ),
         memo=memo,
     )

@@ -23,7 +23,9 @@ def chapters_for_guidelines(*, guidelines: list[GuidelinePage]) -> dict[int, lis
     queryset = ChapterPage.objects.none()
     for guideline in guidelines:
         queryset = queryset | ChapterPage.objects.child_of(guideline)
-    for chapter in queryset.live().order_by("path").only("title", "number", "part", "audience", "url_path", "path"):
+    for chapter in (
+        queryset.live().order_by("path").only("title", "number", "part", "audience", "binds", "url_path", "path")
+    ):
         result[by_path[chapter.path[:-steplen]]].append(chapter)
     return result
 

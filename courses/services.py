@@ -14,7 +14,9 @@ from wagtail.models import Page, Site
 from people.models import Municipality
 
 from .blocks import clause_key_validator
-from .models import ChapterPage, GuidelinePage, HomePage
+from .models import EMPLOYMENT_TYPE_CHOICES, ChapterPage, GuidelinePage, HomePage
+
+EMPLOYMENT_TYPES = [value for value, _label in EMPLOYMENT_TYPE_CHOICES]
 
 MAX_TEXT = 20_000
 
@@ -122,6 +124,12 @@ def guideline_fixture_validate(data, *, source: str = "fixture") -> list[str]:
             errors.append(
                 _("%(where)s: 「audience」は %(choices)s のいずれかです。")
                 % {"where": where, "choices": ", ".join(ChapterPage.Audience.values)}
+            )
+        binds = chapter.get("binds", [])
+        if not isinstance(binds, list) or not set(binds) <= set(EMPLOYMENT_TYPES):
+            errors.append(
+                _("%(where)s: 「binds」は任用形態（%(choices)s）のリストです。")
+                % {"where": where, "choices": ", ".join(EMPLOYMENT_TYPES)}
             )
         clauses = chapter.get("clauses")
         if not isinstance(clauses, list) or not clauses:
@@ -257,6 +265,7 @@ def _chapter_values(chapter: dict) -> dict:
         "number": chapter["number"],
         "part": chapter.get("part") or "",
         "audience": chapter.get("audience") or ChapterPage.Audience.ALL,
+        "binds": list(chapter.get("binds") or []),
         "body": _stream_value(chapter["clauses"]),
     }
 

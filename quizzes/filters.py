@@ -21,8 +21,10 @@ def _guidelines(request):
 class ScenarioQuestionFilterSet(WagtailFilterSet):
     guideline = django_filters.ModelChoiceFilter(label=_("ガイドライン"), queryset=_guidelines)
     clause_key = django_filters.CharFilter(label=_("条項キー"))
+    audience = django_filters.ChoiceFilter(label=_("対象者"), choices=ScenarioQuestion.Audience.choices)
+    difficulty = django_filters.ChoiceFilter(label=_("難易度"), choices=ScenarioQuestion.Difficulty.choices)
     live = django_filters.BooleanFilter(label=_("公開中"))
 
     class Meta:
         model = ScenarioQuestion
-        fields = ["guideline", "clause_key", "live"]
+        fields = ["guideline", "clause_key", "audience", "difficulty", "live"]

@@ -178,8 +178,10 @@ def _write_sql() -> str:
         "FROM answer WHERE item.id = answer.id), "
         f"progress AS (INSERT INTO {_table(ClauseProgress)} AS progress "
         "(staff_id, guideline_id, fiscal_year, clause_key, state, first_attempt_missed, updated_at) "
-        "SELECT %s, %s, %s, answer.clause_key, CASE WHEN answer.is_correct THEN %s ELSE %s END, "
-        "NOT answer.is_correct, %s FROM answer "
+        # One row per clause: a clause asked twice (last 年度's miss, decision 0019) is right only
+        # when every item on it is.
+        "SELECT %s, %s, %s, answer.clause_key, CASE WHEN bool_and(answer.is_correct) THEN %s ELSE %s END, "
+        "NOT bool_and(answer.is_correct), %s FROM answer GROUP BY answer.clause_key "
         "ON CONFLICT (staff_id, guideline_id, fiscal_year, clause_key) DO UPDATE "
         "SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at WHERE progress.state <> %s), "
         f"entry AS (INSERT INTO {_table(ModelLogEntry)} "
@@ -275,19 +277,24 @@ def _write_orm(attempt: QuizAttempt, answers: list[Answer], entry: ModelLogEntry
         )
         .only("pk", "clause_key", "state")
     }
-    to_create, to_update = [], []
+    # One verdict per clause: a clause asked twice (last 年度's miss, decision 0019) is right only
+    # when every item on it is.
+    right: dict[str, bool] = {}
     for answer in answers:
-        progress = existing.get(answer.item.clause_key)
-        state = mastered if answer.is_correct else missed
+        right[answer.item.clause_key] = right.get(answer.item.clause_key, True) and answer.is_correct
+    to_create, to_update = [], []
+    for clause_key, is_correct in right.items():
+        progress = existing.get(clause_key)
+        state = mastered if is_correct else missed
         if progress is None:
             to_create.append(
                 ClauseProgress(
                     staff_id=attempt.staff_id,
                     guideline_id=attempt.guideline_id,
                     fiscal_year=year,
-                    clause_key=answer.item.clause_key,
+                    clause_key=clause_key,
                     state=state,
-                    first_attempt_missed=not answer.is_correct,
+                    first_attempt_missed=not is_correct,
                     updated_at=attempt.submitted_at,
                 )
             )

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 from courses.models import ChapterPage, GuidelinePage
 
-from .models import Choice, ScenarioQuestion
+from .models import PLATFORMS, SCENES, Choice, ScenarioQuestion
+
+EMPLOYMENT_TYPES = ("regular", "special", "reappointed", "fiscal_year", "contractor", "designated_manager")
 
 
 class QuestionImportError(Exception):
@@ -57,11 +59,25 @@ def questions_validate(data, *, source: str, guidelines: dict[str, GuidelinePage
         if not isinstance(also_cites, list):
             errors.append(_("%(where)s: 「also_cites」は条項キーのリストにしてください。") % {"where": where})
             also_cites = []
-        for key in [q.get("clause")] + also_cites:
+        clause = q.get("clause")
+        if not isinstance(clause, str) or clause not in keys:
+            errors.append(
+                _("%(where)s: 条項キー「%(key)s」はこのガイドラインにありません。") % {"where": where, "key": clause}
+            )
+        for key in also_cites:
             if not isinstance(key, str) or key not in keys:
                 errors.append(
-                    _("%(where)s: 条項キー「%(key)s」はこのガイドラインにありません。") % {"where": where, "key": key}
+                    _("%(where)s: 「also_cites」の条項キー「%(key)s」はこのガイドラインにありません。")
+                    % {"where": where, "key": key}
                 )
+            elif key == clause:
+                errors.append(
+                    _("%(where)s: 「also_cites」に出題対象の条項「%(key)s」自身が含まれています。")
+                    % {"where": where, "key": key}
+                )
+        if len(set(map(str, also_cites))) != len(also_cites):
+            errors.append(_("%(where)s: 「also_cites」に同じ条項キーが重複しています。") % {"where": where})
+        errors += _metadata_errors(q, where)
         kind = q.get("kind")
         if kind not in ScenarioQuestion.Kind.values:
             errors.append(_("%(where)s: 「kind」は single か multiple です。") % {"where": where})
@@ -90,6 +106,74 @@ def questions_validate(data, *, source: str, guidelines: dict[str, GuidelinePage
                 _("%(where)s: 「すべて選ぶ」設問には正解を2つ以上、誤りを1つ以上含めてください。") % {"where": where}
             )
     return errors
+
+
+def _metadata_errors(q: dict, where: str) -> list[str]:
+    """The item-bank fields (decision 0019). Each is optional, so older content without them
+    imports with the defaults of `question_metadata`."""
+    errors = []
+    if q.get("audience", "all") not in ScenarioQuestion.Audience.values:
+        errors.append(
+            _("%(where)s: 「audience」は all、official、contractors のいずれかです（「%(value)s」）。")
+            % {"where": where, "value": q.get("audience")}
+        )
+    difficulty = q.get("difficulty", 2)
+    if isinstance(difficulty, bool) or difficulty not in (1, 2, 3):
+        errors.append(
+            _("%(where)s: 「difficulty」は 1、2、3 のいずれかです（「%(value)s」）。")
+            % {"where": where, "value": difficulty}
+        )
+    platforms = q.get("platforms", [])
+    if not isinstance(platforms, list):
+        errors.append(_("%(where)s: 「platforms」はリストにしてください。") % {"where": where})
+    else:
+        for platform in platforms:
+            if platform not in PLATFORMS:
+                errors.append(
+                    _("%(where)s: 「platforms」の「%(value)s」は使えません（%(choices)s）。")
+                    % {"where": where, "value": platform, "choices": "、".join(PLATFORMS)}
+                )
+    if q.get("scene", "") not in ("", *SCENES):
+        errors.append(
+            _("%(where)s: 「scene」の「%(value)s」は部署の一覧にありません。")
+            % {"where": where, "value": q.get("scene")}
+        )
+    if q.get("employment_type", "") not in ("", *EMPLOYMENT_TYPES):
+        errors.append(
+            _("%(where)s: 「employment_type」は %(choices)s のいずれかです（「%(value)s」）。")
+            % {"where": where, "value": q.get("employment_type"), "choices": "、".join(EMPLOYMENT_TYPES)}
+        )
+    years = q.get("years", [None, None])
+    if (
+        not isinstance(years, list)
+        or len(years) != 2
+        or not all(y is None or (isinstance(y, int) and not isinstance(y, bool) and 2000 <= y <= 2100) for y in years)
+    ):
+        errors.append(
+            _("%(where)s: 「years」は [開始年度, 終了年度]（西暦、終わりのない側は null）にしてください。")
+            % {"where": where}
+        )
+    elif years[0] is not None and years[1] is not None and years[0] > years[1]:
+        errors.append(
+            _("%(where)s: 「years」の開始年度 %(start)s が終了年度 %(end)s より後です。")
+            % {"where": where, "start": years[0], "end": years[1]}
+        )
+    return errors
+
+
+def question_metadata(q: dict) -> dict:
+    """The model fields of the item-bank metadata, with the defaults for content that lacks them."""
+    first_year, last_year = q.get("years") or [None, None]
+    return {
+        "also_cites": list(q.get("also_cites") or []),
+        "audience": q.get("audience", ScenarioQuestion.Audience.ALL),
+        "difficulty": q.get("difficulty", ScenarioQuestion.Difficulty.MEDIUM),
+        "platforms": list(q.get("platforms") or []),
+        "scene": q.get("scene", ""),
+        "employment_type": q.get("employment_type", ""),
+        "first_year": first_year,
+        "last_year": last_year,
+    }
 
 
 @transaction.atomic
@@ -132,12 +216,12 @@ def questions_import_files(*, paths: list[Path], user=None) -> tuple[int, int]:
                 guideline=guideline,
                 external_id=q["id"],
                 clause_key=q["clause"],
-                also_cites=(q.get("also_cites") or [""])[0],
                 kind=q["kind"],
                 situation=q["situation"],
                 prompt=q["prompt"],
                 explanation=q["explanation"],
                 live=False,
+                **question_metadata(q),
             )
             question.choices = [
                 Choice(text=c["text"], is_correct=bool(c.get("correct")), feedback=c["feedback"], sort_order=i)

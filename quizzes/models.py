@@ -6,6 +6,7 @@ in SQL; they cite clauses by the stable key of courses.blocks.ClauseBlock.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models, router, transaction
@@ -13,6 +14,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel
 from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, Task, TaskState, WorkflowMixin
 
 from people import scoping
@@ -31,22 +33,97 @@ class ScenarioQuestionQuerySet(models.QuerySet):
     def for_clauses(self, guideline, clause_keys):
         return self.filter(guideline=guideline, clause_key__in=clause_keys)
 
+    def in_year(self, year: int):
+        """Items whose 年度 range (first_year..last_year, either end open) contains `year`."""
+        return self.filter(
+            models.Q(first_year__isnull=True) | models.Q(first_year__lte=year),
+            models.Q(last_year__isnull=True) | models.Q(last_year__gte=year),
+        )
+
+
+PLATFORMS = ("X", "Instagram", "Facebook", "LINE", "YouTube", "TikTok", "blog", "general")
+SCENES = (
+    "上下水道",
+    "保育所",
+    "学校",
+    "防災",
+    "選挙管理委員会",
+    "議会事務局",
+    "消防",
+    "窓口",
+    "観光",
+    "福祉",
+    "税務",
+    "環境",
+    "土木",
+    "病院",
+    "図書館",
+    "広報",
+    "人事",
+    "子育て",
+    "企画",
+    "その他",
+)
+SCENE_CHOICES = [(scene, scene) for scene in SCENES]
+# The protagonist's employment type (people.StaffMember.EmploymentType, repeated to keep the
+# migration graph free of people).
+EMPLOYMENT_CHOICES = [
+    ("regular", _("一般職")),
+    ("special", _("特別職")),
+    ("reappointed", _("再任用職員")),
+    ("fiscal_year", _("会計年度任用職員")),
+    ("contractor", _("委託事業者")),
+    ("designated_manager", _("指定管理者")),
+]
+
 
 class ScenarioQuestion(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel):
     class Kind(models.TextChoices):
         SINGLE = "single", _("正しいものを1つ選ぶ")
         MULTIPLE = "multiple", _("当てはまるものをすべて選ぶ")
 
+    class Audience(models.TextChoices):
+        ALL = "all", _("全員")
+        OFFICIAL = "official", _("公式アカウント運用者")
+        CONTRACTORS = "contractors", _("委託事業者・指定管理者")
+
+    class Difficulty(models.IntegerChoices):
+        EASY = 1, _("やさしい")
+        MEDIUM = 2, _("ふつう")
+        HARD = 3, _("むずかしい")
+
     guideline = models.ForeignKey(
         "courses.GuidelinePage", on_delete=models.PROTECT, related_name="questions", verbose_name=_("ガイドライン")
     )
     external_id = models.CharField(_("設問ID"), max_length=80, unique=True)
     clause_key = models.CharField(_("条項キー"), max_length=30, db_index=True)
-    also_cites = models.CharField(_("あわせて参照する条項キー"), max_length=30, blank=True)
+    also_cites = models.JSONField(
+        _("あわせて参照する条項キー"),
+        default=list,
+        blank=True,
+        help_text=_('同じガイドラインの条項キーのリスト（例：["8-6"]）。'),
+    )
     kind = models.CharField(_("回答の形式"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     situation = models.TextField(_("場面"))
     prompt = models.CharField(_("問い"), max_length=300)
     explanation = models.TextField(_("解説"))
+    # Item-bank metadata (decision 0019): who the item is drawn for, in which 年度, and what it covers.
+    audience = models.CharField(_("対象者"), max_length=12, choices=Audience.choices, default=Audience.ALL)
+    difficulty = models.PositiveSmallIntegerField(_("難易度"), choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    platforms = models.JSONField(
+        _("プラットフォーム"),
+        default=list,
+        blank=True,
+        help_text=_("X、Instagram、Facebook、LINE、YouTube、TikTok、blog、general のリスト。"),
+    )
+    scene = models.CharField(_("場面の部署"), max_length=20, choices=SCENE_CHOICES, blank=True)
+    employment_type = models.CharField(_("主人公の任用形態"), max_length=20, choices=EMPLOYMENT_CHOICES, blank=True)
+    first_year = models.PositiveSmallIntegerField(
+        _("出題開始年度"), null=True, blank=True, help_text=_("西暦の年度（例：2026）。空欄は制限なし。")
+    )
+    last_year = models.PositiveSmallIntegerField(
+        _("出題終了年度"), null=True, blank=True, help_text=_("西暦の年度。空欄は制限なし。")
+    )
 
     _revisions = GenericRelation("wagtailcore.Revision", related_query_name="scenarioquestion")
     workflow_states = GenericRelation(
@@ -83,6 +160,13 @@ class Choice(Orderable):
     text = models.CharField(_("選択肢"), max_length=300)
     is_correct = models.BooleanField(_("正解"), default=False)
     feedback = models.TextField(_("この選択肢へのフィードバック"))
+
+    # Choice texts run to 300 characters: edited in a box of several lines, not one line.
+    panels = [
+        FieldPanel("text", widget=forms.Textarea(attrs={"rows": 3})),
+        FieldPanel("is_correct"),
+        FieldPanel("feedback", widget=forms.Textarea(attrs={"rows": 3})),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("選択肢")

@@ -54,6 +54,7 @@ def attempt_questions(*, attempt: QuizAttempt) -> list[dict]:
             {
                 "item": item,
                 "question": question,
+                "also_cites": also_cites_keys(question.also_cites),
                 "choices": [choices[pk] for pk in item.choice_order if pk in choices],
                 "selected": set(item.selected),
             }
@@ -66,7 +67,8 @@ def _as_answered(content: dict):
     from types import SimpleNamespace
 
     question = SimpleNamespace(
-        **{name: content.get(name, "") for name in ("situation", "prompt", "explanation", "kind", "clause_key")}
+        **{name: content.get(name, "") for name in ("situation", "prompt", "explanation", "kind", "clause_key")},
+        also_cites=content.get("also_cites") or [],
     )
     choices = [
         SimpleNamespace(
@@ -78,6 +80,14 @@ def _as_answered(content: dict):
         for choice in content.get("choices", [])
     ]
     return question, choices
+
+
+def also_cites_keys(value) -> list[str]:
+    """The further clauses a question cites, as a list whatever the revision stored (revisions
+    written before decision 0019 hold one key as a string)."""
+    if isinstance(value, str):
+        return [value] if value else []
+    return [key for key in value or [] if isinstance(key, str) and key]
 
 
 def clause_index(*, guideline: GuidelinePage) -> dict[str, dict]:
@@ -102,8 +112,13 @@ def clause_index(*, guideline: GuidelinePage) -> dict[str, dict]:
 
 
 def chapter_required_for(*, staff, chapter) -> bool:
-    """芦屋市's 業務編 is for official-account operators, contractors and designated managers;
-    every other chapter is for everyone."""
+    """Whom a chapter binds, the one rule for every guideline (decision 0019), from the chapter's
+    data: its `binds` (the employment types the guideline's scope names; empty = all), and for
+    芦屋市's 【業務編】 (`audience` official_account) only official-account operators, 委託事業者 and
+    指定管理者. So 芦屋市's 【プライベート編】 binds staff with 職員の身分 only, and 須賀川市's guideline
+    (3 適用範囲) its 職員 of every kind, not contractors."""
+    if chapter.binds and staff.employment_type not in chapter.binds:
+        return False
     if chapter.audience != ChapterPage.Audience.OFFICIAL_ACCOUNT:
         return True
     return staff.operates_official_account or staff.employment_type in (
@@ -184,3 +199,97 @@ def past_records(*, staff) -> list:
     from .models import CompletionRecord
 
     return list(CompletionRecord.objects.filter(staff=staff).order_by("-fiscal_year", "-attested_at"))
+
+
+# --- Item statistics for editors (decision 0019) ------------------------------------------------
+
+MIN_ANSWERS_FOR_STATISTICS = 10
+
+
+def _point_biserial(pairs: list[tuple[bool, float]]) -> float | None:
+    """Correlation between answering an item right (0/1) and a score, or None when too few answers
+    or no variation on either side."""
+    n = len(pairs)
+    if n < MIN_ANSWERS_FOR_STATISTICS:
+        return None
+    right = [score for ok, score in pairs if ok]
+    wrong = [score for ok, score in pairs if not ok]
+    if not right or not wrong:
+        return None
+    mean = sum(score for _ok, score in pairs) / n
+    sd = (sum((score - mean) ** 2 for _ok, score in pairs) / n) ** 0.5
+    if sd < 1e-12:
+        return None
+    p = len(right) / n
+    return round((sum(right) / len(right) - sum(wrong) / len(wrong)) / sd * (p * (1 - p)) ** 0.5, 2)
+
+
+def item_discrimination(*, answers, guideline) -> dict[int, float | None]:
+    """Per question: does a person who masters the rest of the chapter answer it right more
+    often than one who does not? The point-biserial correlation between answering the item right
+    and the person's first-try mastery of the chapter's *other* clauses in the same 年度 (from
+    ClauseProgress.first_attempt_missed). `answers`: graded AttemptItems to count (already
+    filtered by the caller). Three queries whatever the number of answers' questions."""
+    from django.utils import timezone
+
+    from sns_training.fiscal_year import fiscal_year_of
+
+    from .models import ClauseProgress
+
+    rows = list(
+        answers.values_list("question_id", "clause_key", "is_correct", "attempt__staff_id", "attempt__submitted_at")
+    )
+    if not rows:
+        return {}
+    chapter_of: dict[str, frozenset[str]] = {}
+    for chapter in ChapterPage.objects.child_of(guideline).live().only("body"):
+        keys = frozenset(chapter.clause_keys())
+        for key in keys:
+            chapter_of[key] = keys
+    first_try: dict[tuple[int, int], dict[str, bool]] = {}
+    staff_ids = {row[3] for row in rows}
+    for staff_id, year, key, missed in ClauseProgress.objects.filter(
+        guideline_id=guideline.pk, staff_id__in=staff_ids
+    ).values_list("staff_id", "fiscal_year", "clause_key", "first_attempt_missed"):
+        first_try.setdefault((staff_id, year), {})[key] = not missed
+    pairs: dict[int, list[tuple[bool, float]]] = {}
+    for question_id, clause_key, is_correct, staff_id, submitted_at in rows:
+        year = fiscal_year_of(timezone.localdate(submitted_at))
+        progress = first_try.get((staff_id, year), {})
+        others = [progress[k] for k in chapter_of.get(clause_key, ()) if k != clause_key and k in progress]
+        if others:
+            pairs.setdefault(question_id, []).append((bool(is_correct), sum(others) / len(others)))
+    return {question_id: _point_biserial(p) for question_id, p in pairs.items()}
+
+
+def question_statistics(*, question) -> dict | None:
+    """What the question's edit screen shows editors: answers, share right, each choice's count,
+    wrong choices nobody chooses, and the discrimination index. None before anyone answered."""
+    from django.db.models import Count
+
+    from .models import AttemptItem
+
+    answers = AttemptItem.objects.filter(question=question, attempt__state=QuizAttempt.State.GRADED)
+    chosen: dict[int, int] = {}
+    answered = correct = 0
+    for row in answers.values("selected", "is_correct").annotate(n=Count("pk")).order_by():
+        answered += row["n"]
+        correct += row["n"] if row["is_correct"] else 0
+        for pk in row["selected"] or []:
+            chosen[pk] = chosen.get(pk, 0) + row["n"]
+    if not answered:
+        return None
+    choices = [
+        {"text": c.text, "is_correct": c.is_correct, "count": chosen.get(c.pk, 0)}
+        for c in sorted(question.choices.all(), key=lambda c: (c.sort_order or 0, c.pk))
+    ]
+    return {
+        "answered": answered,
+        "share_correct": round(100 * correct / answered, 1),
+        "choices": choices,
+        "unchosen": [c["text"] for c in choices if not c["is_correct"] and not c["count"]]
+        if answered >= MIN_ANSWERS_FOR_STATISTICS
+        else [],
+        "discrimination": item_discrimination(answers=answers, guideline=question.guideline).get(question.pk),
+        "min_answers": MIN_ANSWERS_FOR_STATISTICS,
+    }

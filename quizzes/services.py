@@ -60,9 +60,11 @@ def _mastered_keys(staff, guideline) -> set[str]:
 
 
 def _current_open_attempt(staff, chapter) -> QuizAttempt | None:
-    """An open attempt whose questions are all still the live versions drawn, to continue."""
+    """An open attempt of this 年度 whose questions are all still the live versions drawn, to
+    continue (one left open last 年度 was drawn from last 年度's pool and progress)."""
     attempt = (
-        QuizAttempt.objects.filter(staff=staff, chapter=chapter, state=QuizAttempt.State.OPEN)
+        QuizAttempt.objects.in_fiscal_year()
+        .filter(staff=staff, chapter=chapter, state=QuizAttempt.State.OPEN)
         .order_by("-started_at")
         .first()
     )
@@ -74,10 +76,39 @@ def _current_open_attempt(staff, chapter) -> QuizAttempt | None:
     return None
 
 
+def question_audiences_for(staff) -> list[str]:
+    """The item audiences drawn for a person (decision 0019): everyone's items and the official-
+    account operators' items for all (those sit in 【業務編】 chapters, taken by their audience);
+    the items written for 委託事業者・指定管理者 only for those two employment types."""
+    audiences = [ScenarioQuestion.Audience.ALL, ScenarioQuestion.Audience.OFFICIAL]
+    if staff.employment_type in (StaffMember.EmploymentType.CONTRACTOR, StaffMember.EmploymentType.DESIGNATED_MANAGER):
+        audiences.append(ScenarioQuestion.Audience.CONTRACTORS)
+    return audiences
+
+
+def _in_year(question: ScenarioQuestion, year: int) -> bool:
+    return (question.first_year is None or question.first_year <= year) and (
+        question.last_year is None or year <= question.last_year
+    )
+
+
+def _draw(candidates: list[ScenarioQuestion], *, seen: set[int], count: int) -> list[ScenarioQuestion]:
+    """`count` different questions, those the person was never shown first (any 年度)."""
+    fresh = [q for q in candidates if q.pk not in seen]
+    stale = [q for q in candidates if q.pk in seen]
+    _random.shuffle(fresh)
+    _random.shuffle(stale)
+    return (fresh + stale)[:count]
+
+
 @transaction.atomic
 def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
-    """Draw one live question per clause of the chapter not yet mastered (questions not seen
-    before where there is a choice), with the choices in a fresh random order."""
+    """Draw live questions for the clauses of the chapter not yet mastered this 年度: one per
+    clause, two for a clause the person missed at the first try last 年度; only questions of this
+    年度's pool (their 年度 range) written for the person's audience, and among those the ones never
+    shown to the person before, in any 年度, where there is a choice. Choices in a fresh random
+    order. A clause with nothing in that pool falls back to its items of other 年度, then to any
+    live item, so it is never left unasked."""
     guideline = chapter.guideline
     if not staff.is_active or guideline.municipality_id != staff.municipality_id:
         raise QuizError(_("この章の設問には回答できません。"))
@@ -91,19 +122,30 @@ def attempt_start(*, staff, chapter: ChapterPage) -> QuizAttempt:
     keys = [key for key in chapter.clause_keys() if key not in mastered]
     if not keys:
         raise QuizError(_("この章の条項はすべて習得済みです。"))
+    year = fiscal_year_of(timezone.localdate())
+    audiences = set(question_audiences_for(staff))
     by_key: dict[str, list[ScenarioQuestion]] = defaultdict(list)
     for question in ScenarioQuestion.objects.live().for_clauses(guideline, keys).prefetch_related("choices"):
         by_key[question.clause_key].append(question)
     seen = set(
-        AttemptItem.objects.filter(attempt__staff=staff, attempt__chapter=chapter).values_list("question_id", flat=True)
+        AttemptItem.objects.filter(attempt__staff=staff, attempt__guideline=guideline).values_list(
+            "question_id", flat=True
+        )
+    )
+    missed_last_year = set(
+        ClauseProgress.objects.of_year(year - 1)
+        .filter(staff=staff, guideline=guideline, first_attempt_missed=True, clause_key__in=keys)
+        .values_list("clause_key", flat=True)
     )
     drawn = []
     for key in keys:
-        candidates = by_key.get(key)
-        if not candidates:
-            continue
-        fresh = [q for q in candidates if q.pk not in seen]
-        drawn.append(_random.choice(fresh or candidates))
+        live = by_key.get(key, [])
+        # The narrowest pool that has anything: this 年度's for the person's audience, then any
+        # 年度's for it, then any live item (a quizzed clause is never left unasked: the pass
+        # rule counts it).
+        fitting = [q for q in live if q.audience in audiences]
+        pool = [q for q in fitting if _in_year(q, year)] or fitting or live
+        drawn += _draw(pool, seen=seen, count=2 if key in missed_last_year else 1)
     if not drawn:
         raise QuizError(_("この章にはまだ設問がありません。"))
     attempt = QuizAttempt.objects.create(staff=staff, guideline=guideline, chapter=chapter, question_count=len(drawn))

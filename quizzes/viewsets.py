@@ -2,37 +2,65 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, Panel
 from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from courses.models import ChapterPage, GuidelinePage
 
 from .filters import ScenarioQuestionFilterSet
-from .models import ScenarioQuestion
+from .models import PLATFORMS, ScenarioQuestion
 
 
 class ScenarioQuestionForm(WagtailAdminModelForm):
     """Only the editor's own guidelines to choose from; the clause must exist in the guideline;
-    3–5 choices with one correct (or, for "all that apply", some but not all correct)."""
+    3–5 choices with one correct (or, for "all that apply", some but not all correct). The list
+    fields are edited as words, not JSON: further clauses comma-separated, platforms as boxes."""
+
+    also_cites = forms.CharField(
+        label=_("あわせて参照する条項キー"),
+        required=False,
+        help_text=_("同じガイドラインの条項キーを読点またはカンマで区切って入力します（例：8-6、9-4）。"),
+    )
+    platforms = forms.MultipleChoiceField(
+        label=_("プラットフォーム"),
+        required=False,
+        choices=[(p, p) for p in PLATFORMS],
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "guideline" in self.fields and self.for_user is not None:
             self.fields["guideline"].queryset = GuidelinePage.objects.visible_to(self.for_user)
+        if isinstance(self.initial.get("also_cites"), list):
+            self.initial["also_cites"] = ", ".join(self.initial["also_cites"])
+
+    def clean_also_cites(self) -> list[str]:
+        raw = self.cleaned_data.get("also_cites") or ""
+        keys = [k.strip() for k in raw.replace("、", ",").split(",") if k.strip()]
+        return list(dict.fromkeys(keys))
 
     def clean(self):
         cleaned = super().clean()
         guideline = cleaned.get("guideline")
         if guideline is not None:
             keys = {k for c in ChapterPage.objects.child_of(guideline) for k in c.clause_keys()}
-            for field in ("clause_key", "also_cites"):
-                key = cleaned.get(field)
-                if key and key not in keys:
-                    self.add_error(field, _("このガイドラインに条項キー「%(key)s」はありません。") % {"key": key})
+            key = cleaned.get("clause_key")
+            if key and key not in keys:
+                self.add_error("clause_key", _("このガイドラインに条項キー「%(key)s」はありません。") % {"key": key})
+            for cited in cleaned.get("also_cites") or []:
+                if cited not in keys:
+                    self.add_error(
+                        "also_cites", _("このガイドラインに条項キー「%(key)s」はありません。") % {"key": cited}
+                    )
+        first, last = cleaned.get("first_year"), cleaned.get("last_year")
+        if first is not None and last is not None and first > last:
+            self.add_error("last_year", _("出題終了年度は出題開始年度以降にしてください。"))
         formset = self.formsets.get("choices")
         if formset is not None and formset.is_valid():
             kept = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
@@ -71,13 +99,28 @@ class ScenarioQuestionChooserViewSet(SnippetChooserViewSet):
     choose_results_view_class = ScenarioQuestionChooseResultsView
 
 
+class ItemStatisticsPanel(Panel):
+    """The question's item statistics on its edit screen (quizzes.selectors.question_statistics):
+    answers, share right, each choice's count, unchosen wrong choices, the discrimination index."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "quizzes/admin/item_statistics_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            from .selectors import question_statistics
+
+            context = super().get_context_data(parent_context)
+            context["stat"] = question_statistics(question=self.instance) if self.instance.pk else None
+            return context
+
+
 class ScenarioQuestionViewSet(SnippetViewSet):
     model = ScenarioQuestion
     icon = "help"
     menu_label = _("設問")
     add_to_admin_menu = True
     menu_order = 210
-    list_display = ["prompt", "clause_key", "guideline", "kind", "live"]
+    list_display = ["prompt", "clause_key", "guideline", "kind", "audience", "difficulty", "live"]
     filterset_class = ScenarioQuestionFilterSet
     search_fields = ["prompt", "situation", "external_id"]
     copy_view_enabled = False
@@ -90,9 +133,22 @@ class ScenarioQuestionViewSet(SnippetViewSet):
         ),
         FieldPanel("kind"),
         FieldPanel("situation"),
-        FieldPanel("prompt"),
+        FieldPanel("prompt", widget=forms.Textarea(attrs={"rows": 3})),
         InlinePanel("choices", min_num=3, max_num=5, label=_("選択肢")),
         FieldPanel("explanation"),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience"),
+                FieldPanel("difficulty"),
+                FieldPanel("platforms"),
+                FieldPanel("scene"),
+                FieldPanel("employment_type"),
+                FieldPanel("first_year"),
+                FieldPanel("last_year"),
+            ],
+            heading=_("出題の条件と分類"),
+        ),
+        ItemStatisticsPanel(heading=_("設問の統計（採点済みの回答から）")),
     ]
 
     def get_edit_handler(self):

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from people.models import Department, DepartmentMembership, Municipality, StaffMember
 from quizzes.models import AttemptItem, ClauseProgress, CompletionRecord, QuizAttempt, ScenarioQuestion
+from quizzes.selectors import MIN_ANSWERS_FOR_STATISTICS, item_discrimination
 from sns_training.fiscal_year import day_end, day_start, fiscal_year_label
 from training.models import Assignment, TrainingCycle
 from training.status import active_at, status_counts, status_on
@@ -736,6 +737,20 @@ class ItemStat:
     correct: int
     choices: list[ChoiceStat]
     other_choices: int  # selections of choices the question no longer has (an earlier version's)
+    # Point-biserial correlation with first-try mastery of the chapter's other clauses (decision
+    # 0019; quizzes.selectors.item_discrimination); None with too few answers.
+    discrimination: float | None = None
+
+    @property
+    def unchosen(self) -> list[ChoiceStat]:
+        """Wrong choices nobody chose, once enough people answered: not a plausible misreading."""
+        if self.answered < MIN_ANSWERS_FOR_STATISTICS:
+            return []
+        return [c for c in self.choices if not c.is_correct and not c.count]
+
+    @property
+    def weak_discrimination(self) -> bool:
+        return self.discrimination is not None and self.discrimination < 0.1
 
     @property
     def share_correct(self) -> float | None:
@@ -785,6 +800,7 @@ def item_analysis(
             correct[question_id] += n
         for choice_id in row["selected"] or []:
             chosen[question_id][choice_id] += n
+    discrimination = item_discrimination(answers=items, guideline=guideline)
     clauses = guideline_clauses(guideline)
     clause_by_key = {c.key: c for c in clauses}
     order = {c.key: i for i, c in enumerate(clauses)}
@@ -813,6 +829,7 @@ def item_analysis(
                 correct=correct.get(question.pk, 0),
                 choices=choices,
                 other_choices=sum(n for pk, n in counts.items() if pk not in known),
+                discrimination=discrimination.get(question.pk),
             )
         )
     result.sort(
@@ -833,6 +850,8 @@ ITEM_COLUMNS = (
     Column(_("その誤答の回答数"), Kind.NUMBER),
     Column(_("要確認"), Kind.TEXT, width=8),
     Column(_("選択肢ごとの回答数"), Kind.TEXT, width=60),
+    Column(_("識別力"), Kind.NUMBER),
+    Column(_("誰も選ばない誤答"), Kind.TEXT, width=40),
 )
 
 
@@ -855,6 +874,8 @@ def item_export_rows(stats: list[ItemStat]) -> list[tuple]:
                 top.count if top else None,
                 mark if stat.flagged else None,
                 per_choice,
+                stat.discrimination,
+                " / ".join(c.text for c in stat.unchosen) or None,
             )
         )
     return rows
@@ -907,15 +928,59 @@ class YearEntry:
 
 
 @dataclass
+class ClauseMastery:
+    """One guideline's clauses across the 年度 a person trained in: per clause and 年度, mastered
+    at the first try, mastered after a miss, or missed (decision 0019)."""
+
+    guideline_title: str
+    years: list[int]
+    rows: list[tuple[str, list[str]]]  # clause key, a label per year ("" = not answered)
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [fiscal_year_label(year) for year in self.years]
+
+
+@dataclass
 class PersonnelRecord:
     staff: StaffMember
     years: list[YearEntry]
     memberships: list[DepartmentMembership]
+    mastery: list[ClauseMastery] = field(default_factory=list)
+
+
+def _clause_order(key: str) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in key.split("-"))
+
+
+def clause_mastery(*, staff: StaffMember) -> list[ClauseMastery]:
+    """Clause mastery across years for one person, per guideline (one query)."""
+    labels = {
+        "first": str(_("初回で習得")),
+        "later": str(_("再挑戦で習得")),
+        "missed": str(_("未習得")),
+    }
+    cells: dict[tuple[int, str], dict[str, dict[int, str]]] = {}
+    for guideline_id, title, year, key, state, first_missed in ClauseProgress.objects.filter(staff=staff).values_list(
+        "guideline_id", "guideline__title", "fiscal_year", "clause_key", "state", "first_attempt_missed"
+    ):
+        if state == ClauseProgress.State.MASTERED:
+            label = labels["later"] if first_missed else labels["first"]
+        else:
+            label = labels["missed"]
+        cells.setdefault((guideline_id, title), {}).setdefault(key, {})[year] = label
+    result = []
+    for (_pk, title), by_clause in sorted(cells.items(), key=lambda item: item[0][1]):
+        years = sorted({year for per_year in by_clause.values() for year in per_year})
+        rows = [(key, [by_clause[key].get(year, "") for year in years]) for key in sorted(by_clause, key=_clause_order)]
+        result.append(ClauseMastery(title, years, rows))
+    return result
 
 
 def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecord:
     """One person's training across every 年度: assignments with their status on `on`, completion
-    records with their evidence, and the department history. Four queries."""
+    records with their evidence, the department history and clause mastery across years. Five
+    queries."""
     assignments = list(
         Assignment.objects.filter(staff=staff)
         .annotate(status=status_on(on))
@@ -952,7 +1017,7 @@ def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecor
     for (year, _guideline), item in evidence.items():  # completed outside any cycle
         years.append(YearEntry(year, item.record.guideline_title, None, item))
     years.sort(key=lambda y: (-y.fiscal_year, y.guideline_title))
-    return PersonnelRecord(staff=staff, years=years, memberships=memberships)
+    return PersonnelRecord(staff=staff, years=years, memberships=memberships, mastery=clause_mastery(staff=staff))
 
 
 PERSONNEL_COLUMNS = (

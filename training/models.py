@@ -94,9 +94,13 @@ class TrainingCycle(models.Model):
 
     def audience_q(self, *, department_paths: list[str] | None = None) -> Q:
         """Who the cycle is for, as a StaffMember filter: active, not elected (公選職 are outside
-        both guidelines), of the municipality, of the chosen employment types and departments
+        both guidelines), bound by at least one chapter of the guideline, of the municipality, of the chosen employment types and departments
         (with their sub-departments) where any are chosen."""
         q = Q(municipality_id=self.municipality_id, is_active=True, elected=False)
+        bound = self.guideline.bound_employment_types()
+        if bound is not None:
+            # Nobody the guideline's own scope leaves out (須賀川市: its 職員, not contractors).
+            q &= Q(employment_type__in=sorted(bound))
         if self.employment_types:
             q &= Q(employment_type__in=self.employment_types)
         if department_paths is None:

@@ -54,29 +54,34 @@ def _edit_url(question, action="edit"):
     return reverse(f"wagtailsnippets_quizzes_scenarioquestion:{action}", args=[question.pk])
 
 
-def _form(question, *, prompt, correct=(0,)):
+def _form(question, *, prompt, correct=(0,), **fields):
     choices = list(question.choices.all())
-    return nested_form_data(
-        {
-            "guideline": question.guideline_id,
-            "clause_key": question.clause_key,
-            "also_cites": "",
-            "external_id": question.external_id,
-            "kind": question.kind,
-            "situation": question.situation,
-            "prompt": prompt,
-            "explanation": question.explanation,
-            "choices": inline_formset(
-                [
-                    {"id": c.pk, "text": c.text, "is_correct": i in correct, "feedback": c.feedback, "ORDER": i}
-                    for i, c in enumerate(choices)
-                ],
-                initial=len(choices),
-                min=3,
-                max=5,
-            ),
-        }
-    )
+    return (
+        nested_form_data(
+            {
+                "guideline": question.guideline_id,
+                "clause_key": question.clause_key,
+                "also_cites": "",
+                "audience": "all",
+                "difficulty": 2,
+                "external_id": question.external_id,
+                "kind": question.kind,
+                "situation": question.situation,
+                "prompt": prompt,
+                "explanation": question.explanation,
+                "choices": inline_formset(
+                    [
+                        {"id": c.pk, "text": c.text, "is_correct": i in correct, "feedback": c.feedback, "ORDER": i}
+                        for i, c in enumerate(choices)
+                    ],
+                    initial=len(choices),
+                    min=3,
+                    max=5,
+                ),
+            }
+        )
+        | fields
+    )  # after the nesting: a list (platforms) is posted as repeated values
 
 
 def test_the_listing_shows_only_the_editors_municipality(client, world):
@@ -218,3 +223,53 @@ def test_an_editor_can_not_approve_their_own_submission(client, world):
     client.post(_workflow_action_url(question, task_state), {"comment": ""})
     task_state.refresh_from_db()
     assert task_state.status == TaskState.STATUS_IN_PROGRESS
+
+
+def test_an_editor_sets_the_item_bank_fields_and_sees_them_again(client, world):
+    """Further clauses typed as words become the stored list; the 年度 range, audience, platforms
+    and the rest are saved in the draft and shown on the edit screen again."""
+    question = world["ashiya_q"]
+    client.force_login(world["editor"])
+    data = _form(
+        question,
+        prompt="分類を付けた設問",
+        also_cites="3-2、3-3",
+        audience="official",
+        difficulty=3,
+        platforms=["LINE", "X"],
+        scene="上下水道",
+        employment_type="fiscal_year",
+        first_year=2026,
+        last_year=2028,
+    )
+    response = client.post(_edit_url(question), data)
+    assert response.status_code == 302
+    draft = ScenarioQuestion.objects.get(pk=question.pk).get_latest_revision_as_object()
+    assert draft.also_cites == ["3-2", "3-3"]
+    assert (draft.audience, draft.difficulty, draft.scene, draft.employment_type) == (
+        "official",
+        3,
+        "上下水道",
+        "fiscal_year",
+    )
+    assert sorted(draft.platforms) == ["LINE", "X"]
+    assert (draft.first_year, draft.last_year) == (2026, 2028)
+    page = client.get(_edit_url(question)).content.decode()
+    assert 'value="3-2, 3-3"' in page
+    assert "上下水道" in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"also_cites": "3-2, 9-9"}, "条項キー「9-9」はありません"),
+        ({"first_year": 2028, "last_year": 2026}, "出題終了年度は出題開始年度以降にしてください。"),
+    ],
+)
+def test_bad_item_bank_fields_are_refused_with_a_message(client, world, fields, message):
+    question = world["ashiya_q"]
+    client.force_login(world["editor"])
+    response = client.post(_edit_url(question), _form(question, prompt="誤り", **fields))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert question.revisions.count() == 1

@@ -111,6 +111,32 @@ class TestImportCreates:
 
         assert ScenarioQuestion.objects.get(external_id="ashiya-3-1-a").prompt == "編集者が直した問い"
 
+    def test_the_item_bank_fields_are_stored_and_old_content_gets_the_defaults(self, tmp_path):
+        data = copy.deepcopy(VALID)
+        data["questions"][0].update(
+            also_cites=["3-2", "3-3"],
+            audience="contractors",
+            difficulty=3,
+            platforms=["LINE", "YouTube"],
+            scene="保育所",
+            employment_type="designated_manager",
+            years=[2026, 2028],
+        )
+        questions_import_files(paths=[write_json(tmp_path, "a.json", data)])
+
+        new = ScenarioQuestion.objects.get(external_id="ashiya-3-1-a")
+        assert new.also_cites == ["3-2", "3-3"]  # every key, not only the first
+        assert (new.audience, new.difficulty, new.platforms) == ("contractors", 3, ["LINE", "YouTube"])
+        assert (new.scene, new.employment_type, new.first_year, new.last_year) == (
+            "保育所",
+            "designated_manager",
+            2026,
+            2028,
+        )
+        old = ScenarioQuestion.objects.get(external_id="ashiya-3-2-a")  # written before these fields existed
+        assert (old.also_cites, old.audience, old.difficulty, old.platforms) == ([], "all", 2, [])
+        assert (old.scene, old.employment_type, old.first_year, old.last_year) == ("", "", None, None)
+
     def test_the_management_command_reports_what_it_did(self, tmp_path):
         out = StringIO()
         call_command("import_questions", str(write_json(tmp_path, "a.json", VALID)), stdout=out)
@@ -168,6 +194,30 @@ BROKEN = {
     "missing id": (_delete(["questions", 1, "id"]), ["a.json", "第2問", "id"]),
     "also_cites not a list": (_set(["questions", 0, "also_cites"], "3-2"), ["ashiya-3-1-a", "also_cites"]),
     "no questions list": (_delete(["questions"]), ["a.json", "questions"]),
+    "also_cites names the clause itself": (
+        _set(["questions", 0, "also_cites"], ["3-1"]),
+        ["ashiya-3-1-a", "also_cites", "3-1", "自身"],
+    ),
+    "also_cites repeats a key": (_set(["questions", 0, "also_cites"], ["3-2", "3-2"]), ["ashiya-3-1-a", "重複"]),
+    "bad audience": (_set(["questions", 0, "audience"], "everyone"), ["ashiya-3-1-a", "audience", "everyone"]),
+    "bad difficulty": (_set(["questions", 1, "difficulty"], 4), ["ashiya-3-2-a", "difficulty", "4"]),
+    "unknown platform": (_set(["questions", 0, "platforms"], ["LINE", "Mixi"]), ["ashiya-3-1-a", "Mixi"]),
+    "platforms not a list": (_set(["questions", 0, "platforms"], "LINE"), ["ashiya-3-1-a", "platforms"]),
+    "unknown scene": (_set(["questions", 0, "scene"], "宇宙局"), ["ashiya-3-1-a", "scene", "宇宙局"]),
+    "unknown employment type": (
+        _set(["questions", 0, "employment_type"], "mayor"),
+        ["ashiya-3-1-a", "employment_type", "mayor"],
+    ),
+    "years from after to": (_set(["questions", 0, "years"], [2028, 2026]), ["ashiya-3-1-a", "2028", "2026"]),
+    "years not a pair": (_set(["questions", 0, "years"], [2026]), ["ashiya-3-1-a", "years"]),
+    "multiple with one correct": (
+        _set(["questions", 1, "choices", 1, "correct"], False),
+        ["ashiya-3-2-a", "正解を2つ以上"],
+    ),
+    "single with none correct": (
+        _set(["questions", 0, "choices", 0, "correct"], False),
+        ["ashiya-3-1-a", "ちょうど1つ"],
+    ),
 }
 
 

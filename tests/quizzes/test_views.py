@@ -467,3 +467,24 @@ def test_the_review_shows_the_question_as_it_was_answered(client, employee, chap
 
     assert "あとから書き換えた問い" not in page
     assert questions["3-1"].revisions.order_by("pk").first().as_object().prompt in page
+
+
+def test_the_review_names_every_further_clause_the_question_cites(client, employee, chapter, guideline):
+    """also_cites is stored in full and each clause is linked, as was answered (decision 0019)."""
+    from quizzes import services
+    from tests.factories import QuestionFactory
+
+    from .conftest import attempt_url, submission
+
+    for key in ("3-1", "3-2", "3-3"):
+        QuestionFactory(guideline=guideline, clause_key=key, also_cites=["3-2", "3-3"] if key == "3-1" else [])
+    attempt = services.attempt_start(staff=employee, chapter=chapter)
+    services.attempt_submit(attempt_id=attempt.pk, user=employee.user, submission=submission(attempt))
+
+    client.force_login(employee.user)
+    page = client.get(attempt_url(attempt)).content.decode()
+
+    cites = re.findall(r'<p class="review__cite review__cite--also">(.*?)</p>', page, re.S)
+    assert len(cites) == 1
+    assert "あわせて参照" in cites[0]
+    assert re.findall(r'href="[^"]*#clause-([^"]+)"', cites[0]) == ["3-2", "3-3"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import urlencode
 
 import openpyxl
@@ -299,6 +300,34 @@ def test_personnel_record_search_page_and_download(hr, data):
     assert "ashiya-q1-1:v" in rows[1][-1]
     assert last_log("reports.exported").data["filters"]["staff_number"] == "00123"
     assert ModelLogEntry.objects.filter(action="reports.viewed", data__report="personnel-record").exists()
+
+
+def test_personnel_record_shows_clause_mastery_across_years(hr, data):
+    """B missed 1-1 and 2-2 at the first try in 令和6年度; in 令和7年度 1-1 was right at once and
+    2-2 is still missed: the record shows each clause's course over the years (decision 0019)."""
+    from quizzes.models import ClauseProgress
+
+    b = data.people.b
+    ClauseProgress.objects.create(
+        staff=b, guideline=data.guideline, fiscal_year=2025, clause_key="1-1", state="mastered"
+    )
+    ClauseProgress.objects.create(
+        staff=b, guideline=data.guideline, fiscal_year=2025, clause_key="2-2", state="missed", first_attempt_missed=True
+    )
+
+    page = hr.get(url("personnel", b.pk)).content.decode()
+
+    table = re.search(r'<table class="hr-table clause-mastery">(.*?)</table>', page, re.S).group(1)
+    cells = [
+        [visible_text(cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    assert cells == [
+        ["条項キー", "令和6年度", "令和7年度"],
+        ["1-1", "再挑戦で習得", "初回で習得"],
+        ["2-2", "再挑戦で習得", "未習得"],
+    ]
+    assert "条項ごとの習得状況の推移（芦屋市テストガイドライン）" in visible_text(page)
 
 
 # --- Dashboard ------------------------------------------------------------------------------------
