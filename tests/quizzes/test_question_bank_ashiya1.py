@@ -108,13 +108,17 @@ def test_all_that_apply_questions_do_not_give_away_how_many_to_choose(questions)
     assert len(keys) >= 3, keys
 
 
-def test_picking_the_longest_choice_does_no_better_than_chance(questions):
+@pytest.mark.parametrize("rank", [0, 1, 2, 3], ids=["longest", "second longest", "third longest", "shortest"])
+def test_picking_a_choice_by_its_length_does_no_better_than_chance(questions, rank):
+    """Neither "the longest answer" nor "the second longest" (the usual leak once the longest is
+    fixed) finds the key more often than guessing."""
     single = [q for q in questions if q["kind"] == "single"]
     hits = chance = 0.0
     for q in single:
-        lengths = [len(c["text"]) for c in q["choices"]]
-        longest = [c for c, n in zip(q["choices"], lengths, strict=True) if n == max(lengths)]
-        hits += sum(c["correct"] for c in longest) / len(longest)
+        by_length = sorted(q["choices"], key=lambda c: -len(c["text"]))
+        picked = by_length[rank if rank < 3 else -1]
+        tied = [c for c in q["choices"] if len(c["text"]) == len(picked["text"])]
+        hits += sum(c["correct"] for c in tied) / len(tied)
         chance += 1 / len(q["choices"])
 
     assert hits / len(single) <= chance / len(single) + 0.10
