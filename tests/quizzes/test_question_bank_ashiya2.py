@@ -48,6 +48,15 @@ def test_every_choice_and_explanation_names_a_clause_it_cites():
             assert any(name in choice["feedback"] for name in names), (question["id"], choice["text"])
 
 
+def test_every_clause_named_in_the_feedback_is_listed_in_also_cites():
+    """The question screen shows the cited clauses from also_cites: feedback must not cite one it leaves out."""
+    for question in QUESTIONS:
+        text = question["explanation"] + " ".join(c["feedback"] for c in question["choices"])
+        named = {key for key in CLAUSES if clause_names(key) in text}
+        assert named <= {question["clause"], *question["also_cites"]}, question["id"]
+        assert set(question["also_cites"]) <= named, question["id"]
+
+
 @pytest.mark.parametrize("key", [key for key, clause in CLAUSES.items() if clause["items"] and key in BANK_CLAUSES])
 def test_listed_sub_items_are_each_tested(key):
     feedback = " ".join(c["feedback"] for q in QUESTIONS if q["clause"] == key for c in q["choices"])
