@@ -6,7 +6,9 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
@@ -36,8 +38,16 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
 
 
+def _site_address() -> tuple[str, int]:
+    """Host and port of the site's real address (DJANGO_BASE_URL, i.e. WAGTAILADMIN_BASE_URL)."""
+    url = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+    return url.hostname or "localhost", url.port or (443 if url.scheme == "https" else 80)
+
+
 def site_root_ensure() -> HomePage:
-    """The HomePage at the root of the default site; replaces Wagtail's empty welcome page."""
+    """The HomePage at the root of the default site; replaces Wagtail's empty welcome page. The
+    site answers at DJANGO_BASE_URL, so links built from it (page.full_url in the workflow
+    e-mails) name the real address, not Wagtail's "localhost" (docs/decisions/0020)."""
     home = HomePage.objects.first()
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
     if home is None:
@@ -51,10 +61,12 @@ def site_root_ensure() -> HomePage:
         home = root.add_child(instance=HomePage(title="SNSガイドライン研修", slug="home"))
         home.save_revision().publish()
     if site is None:
-        site = Site(hostname="localhost", port=80, is_default_site=True)
-    if site.root_page_id != home.pk:
+        site = Site(is_default_site=True)
+    hostname, port = _site_address()
+    if site.root_page_id != home.pk or (site.hostname, site.port) != (hostname, port):
         site.root_page = home
         site.site_name = "SNSガイドライン研修"
+        site.hostname, site.port = hostname, port
         site.save()
     return home
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, Panel
+from wagtail.admin.ui.tables import LiveStatusTagColumn
 from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -120,7 +121,16 @@ class ScenarioQuestionViewSet(SnippetViewSet):
     menu_label = _("設問")
     add_to_admin_menu = True
     menu_order = 210
-    list_display = ["prompt", "clause_key", "guideline", "kind", "audience", "difficulty", "live"]
+    # The status as Wagtail's badge (公開 / 下書き / モデレーション中), not the raw boolean "True".
+    list_display = [
+        "prompt",
+        "clause_key",
+        "guideline",
+        "kind",
+        "audience",
+        "difficulty",
+        LiveStatusTagColumn(label=_("公開状態")),
+    ]
     filterset_class = ScenarioQuestionFilterSet
     search_fields = ["prompt", "situation", "external_id"]
     copy_view_enabled = False
