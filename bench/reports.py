@@ -188,13 +188,14 @@ def summary_measure(*, cycle, client, url: str, rounds: int = 7) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from reports import queries
+    from reports.queries.common import department_index
+    from reports.queries.department_summary import department_summary
 
     today = timezone.localdate()
 
     def run():
-        departments = queries.department_index(municipality=cycle.municipality)
-        return queries.department_summary(cycle=cycle, as_of=today, departments=departments)
+        departments = department_index(municipality=cycle.municipality)
+        return department_summary(cycle=cycle, as_of=today, departments=departments)
 
     run()  # warm-up
     seconds = []

@@ -34,7 +34,7 @@ class CompletionRecordFilterSet(WagtailFilterSet):
         model = CompletionRecord
         fields = ["fiscal_year"]
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args, request=None, report=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         if request is None or not request.user.is_superuser:
             del self.filters["municipality"]
@@ -43,9 +43,9 @@ class CompletionRecordFilterSet(WagtailFilterSet):
         return queryset
 
 
-# --- HR reports of issue 5 (reports/report_views.py; decision 0015) ------------------------------
+# --- HR reports of issue 5 (reports/views/; decision 0015) ----------------------------------------
 # These filter sets parse and validate; the views read `form.cleaned_data` and pass it to
-# reports/queries.py, because the reports aggregate (a department rollup, a heat-map) rather than
+# reports/queries/, because the reports aggregate (a department rollup, a heat-map) rather than
 # narrow one queryset. Choices come from the view (`report=`): only the viewer's municipality's
 # cycles, departments and guidelines are offered, so a forged id fails validation (the view then
 # answers 404).

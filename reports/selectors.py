@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from people import scoping
 from people.models import Department, Municipality
 from quizzes.models import CompletionRecord
-from sns_training.fiscal_year import fiscal_year_label
 
-from .exports import Column, Kind
+from .models import STALL_SECONDS_DEFAULT, CertificateBundle
 
 REPORT_PERMISSION = "reports.view_reports"
 QUESTION_PERMISSION = "quizzes.view_scenarioquestion"
@@ -55,14 +54,6 @@ def item_analysis_municipality(*, user, requested: str | None = None) -> Municip
     if user.is_authenticated and user.has_perm(QUESTION_PERMISSION):
         return _viewers_municipality(user=user, requested=requested)
     raise PermissionDenied
-
-
-def completion_records(*, municipality: Municipality, fiscal_year: int | None = None) -> QuerySet[CompletionRecord]:
-    """Every completion record of the municipality's staff (optionally one 年度), for HR."""
-    records = CompletionRecord.objects.filter(staff__municipality=municipality)
-    if fiscal_year:
-        records = records.filter(fiscal_year=fiscal_year)
-    return records.order_by("-fiscal_year", "department_code", "staff_number", "pk")
 
 
 def record_for_hr(*, municipality: Municipality, pk: int) -> CompletionRecord:
@@ -115,61 +106,70 @@ def department_records(*, municipality: Municipality, fiscal_year: int, codes: l
     ).order_by("department_code", "staff_number", "pk")
 
 
-# --- The completion-records export ---------------------------------------------------------------
+# --- Certificate ZIPs (decision 0014) ------------------------------------------------------------
 
-COMPLETION_COLUMNS = (
-    Column(_("職員番号"), Kind.CODE),
-    Column(_("氏名"), Kind.TEXT, width=16),
-    Column(_("所属コード"), Kind.CODE),
-    Column(_("所属名"), Kind.TEXT),
-    Column(_("任用形態"), Kind.TEXT, width=16),
-    Column(_("ガイドライン"), Kind.TEXT, width=40),
-    Column(_("版"), Kind.TEXT, width=16),
-    Column(_("年度"), Kind.TEXT, width=12),
-    Column(_("修了日"), Kind.DATE, wareki=True),
-    Column(_("誓約日時"), Kind.DATETIME, wareki=True),
-    Column(_("確認コード"), Kind.CODE),
-    Column(_("初回正答率（%）"), Kind.NUMBER),
-)
-_COMPLETION_FIELDS = (
-    "staff_number",
-    "staff_name",
-    "department_code",
-    "department_name",
-    "employment_type_label",
-    "guideline_title",
-    "guideline_version",
-    "fiscal_year",
-    "completed_at",
-    "attested_at",
-    "verification_code",
-    "first_try_correct",
-    "first_try_total",
-)
+BUNDLE_MAX_DEFAULT = 20_000  # about 50 minutes of one worker's CPU and 0.5–1 GB of ZIP
 
 
-def completion_export(records: QuerySet[CompletionRecord]) -> tuple[int, Iterator[tuple]]:
-    """(row count, rows) of the completion-records export. The count and the highest id are read
-    in one query first and the rows are bounded by that id, so the audit entry written before
-    streaming states exactly the rows sent: records are only ever added, never changed."""
-    summary = records.order_by().aggregate(count=Count("pk"), last=Max("pk"))
-    if not summary["count"]:
-        return 0, iter(())
-    values = records.filter(pk__lte=summary["last"]).values_list(*_COMPLETION_FIELDS).iterator(chunk_size=2000)
-    labels: dict[int, str] = {}
-    zone = timezone.get_current_timezone()
+def bundle_max() -> int:
+    return getattr(settings, "REPORTS_CERTIFICATE_BUNDLE_MAX", BUNDLE_MAX_DEFAULT)
 
-    def row(v):
-        year = v[7]
-        label = labels.get(year) or labels.setdefault(year, fiscal_year_label(year))
-        correct, total = v[11], v[12]
-        return (
-            *v[:7],
-            label,
-            v[8].astimezone(zone).date(),
-            v[9],
-            v[10],
-            round(100 * correct / total) if total else 0,  # as CompletionRecord.first_try_percent
-        )
 
-    return summary["count"], map(row, values)
+def bundle_for_user(*, user, pk: int) -> CertificateBundle:
+    """A bundle the viewer may see (HR: their municipality's), or 404."""
+    return get_object_or_404(CertificateBundle.objects.visible_to(user).select_related("municipality"), pk=pk)
+
+
+def bundles_recent(*, municipality: Municipality, limit: int = 10) -> QuerySet[CertificateBundle]:
+    """The municipality's latest requests, for the list under the request form."""
+    return CertificateBundle.objects.filter(municipality=municipality).order_by("-requested_at", "-pk")[:limit]
+
+
+def bundle_records(bundle: CertificateBundle) -> QuerySet[CompletionRecord]:
+    """Exactly the records counted when the bundle was requested: the 所属コード fixed then, and no
+    record newer than the highest id then (records are only ever added, never changed)."""
+    return department_records(
+        municipality=bundle.municipality, fiscal_year=bundle.fiscal_year, codes=bundle.department_codes
+    ).filter(pk__lte=bundle.last_record_id)
+
+
+def bundle_filters(bundle: CertificateBundle) -> dict:
+    return {
+        "bundle": bundle.pk,
+        "department_code": bundle.department_code,
+        "subdepartments": bundle.include_subdepartments,
+        "fiscal_year": bundle.fiscal_year,
+    }
+
+
+def bundle_status(bundle: CertificateBundle) -> dict:
+    """What the bundle page says about the build, and what its status endpoint answers the page's
+    script with: one wording for both."""
+    state = bundle.state
+    values = {"done": bundle.done, "total": bundle.total, "percent": bundle.percent}
+    if state == "queued":
+        message = _("作成の順番を待っています。")
+    elif state == "running":
+        message = _("作成中です（%(done)s/%(total)s件）。") % values
+    elif state == "stalled":
+        message = _(
+            "作成が止まっています（%(done)s/%(total)s件のまま%(minutes)s分以上進んでいません）。"
+            "作成していた処理が中断されたようです。「もう一度作成する」で最初から作り直せます。"
+        ) % {**values, "minutes": stall_minutes()}
+    elif state == "done":
+        message = _("完成しました。修了証%(done)s件をZIPでダウンロードできます。") % values
+    else:
+        message = _("作成できませんでした。")
+    return {
+        **values,
+        "state": state,
+        "message": message,
+        "progress_label": _("%(done)s/%(total)s件（%(percent)s%%）") % values,
+        "error": bundle.error if state == "failed" else "",
+        "size": bundle.size if state == "done" else 0,
+        "size_label": filesizeformat(bundle.size) if state == "done" else "",
+    }
+
+
+def stall_minutes() -> int:
+    return max(1, getattr(settings, "CERTIFICATE_BUNDLE_STALL_SECONDS", STALL_SECONDS_DEFAULT) // 60)

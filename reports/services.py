@@ -1,12 +1,32 @@
-"""Audit entries for reading personal data: every report view, export and certificate download
-is written to Wagtail's log (actions registered in reports/wagtail_hooks.py) with who, what and how many."""
+"""Writes of the reports app: the audit entries for reading personal data (every report view, export
+and certificate download is written to Wagtail's log, actions registered in reports/wagtail_hooks.py,
+with who, what and how many), and the certificate ZIPs built in the background (decision 0014): HR
+asks for a department's certificates of one 年度; a task (reports/tasks.py) renders them one PDF at
+a time into a ZIP in the private storage while the bundle page shows how far it has got. A PDF costs
+about 0.15 s of CPU, far too much to make hundreds inside a web request."""
 
 from __future__ import annotations
 
+import datetime
+import logging
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Count, Max
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from people.models import Municipality
+from people.models import Department, Municipality
 from quizzes.models import CompletionRecord
+
+from . import certificates, selectors
+from .models import CertificateBundle
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 10  # PDFs between two updates of `done` (one cheap UPDATE each)
 
 
 class ReportsError(Exception):
@@ -17,7 +37,7 @@ def _clean(filters: dict) -> dict:
     return {key: value for key, value in filters.items() if value not in (None, "", [])}
 
 
-def export_log(
+def audit_export(
     *, user, municipality: Municipality, report: str, fmt: str, filters: dict, row_count: int, encoding: str = ""
 ) -> None:
     """Before the first byte of an export leaves: who exported which report of which
@@ -28,7 +48,7 @@ def export_log(
     log(instance=municipality, action="reports.exported", user=user, data=data)
 
 
-def report_view_log(*, user, municipality: Municipality, report: str, filters: dict, row_count: int) -> None:
+def audit_report_viewed(*, user, municipality: Municipality, report: str, filters: dict, row_count: int) -> None:
     """A report shown on screen: who, which report, filters and the number of rows matching."""
     log(
         instance=municipality,
@@ -38,7 +58,7 @@ def report_view_log(*, user, municipality: Municipality, report: str, filters: d
     )
 
 
-def certificate_download_log(*, user, record: CompletionRecord) -> None:
+def audit_certificate_downloaded(*, user, record: CompletionRecord) -> None:
     """One certificate PDF downloaded, by its owner or by HR."""
     log(
         instance=record,
@@ -48,7 +68,9 @@ def certificate_download_log(*, user, record: CompletionRecord) -> None:
     )
 
 
-def certificates_zip_log(*, user, municipality: Municipality, filters: dict, record_ids: list[int]) -> None:
+def audit_certificates_zip_downloaded(
+    *, user, municipality: Municipality, filters: dict, record_ids: list[int]
+) -> None:
     """A department's certificates downloaded as one ZIP: one entry naming every record in it."""
     log(
         instance=municipality,
@@ -56,3 +78,207 @@ def certificates_zip_log(*, user, municipality: Municipality, filters: dict, rec
         user=user,
         data={"filters": _clean(filters), "row_count": len(record_ids), "records": record_ids},
     )
+
+
+def audit_bundle_requested(*, user, bundle: CertificateBundle, requeued: bool = False) -> None:
+    """A certificate ZIP asked for (or asked for again after it stalled): its filters and size."""
+    data = {"filters": selectors.bundle_filters(bundle), "row_count": bundle.total}
+    if requeued:
+        data["requeued"] = True
+    log(instance=bundle.municipality, action="reports.certificate_bundle_requested", user=user, data=data)
+
+
+# --- Certificate ZIPs ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def certificate_bundle_request(
+    *, user, department: Department, fiscal_year: int, include_subdepartments: bool
+) -> CertificateBundle:
+    """Ask for a department's certificates of one 年度 as a ZIP: counts the records, saves the
+    bundle, logs the request and enqueues the build once this transaction commits. The same
+    request still queued or running (and not stalled) is answered with that bundle instead of
+    building twice.
+    A department outside HR's municipality is 404; no records or too many is a ReportsError."""
+    from .tasks import certificate_bundle_build
+
+    if user.is_authenticated and user.is_superuser:
+        municipality = department.municipality
+    else:
+        municipality = selectors.report_municipality(user=user)
+        if department.municipality_id != municipality.pk:
+            raise Http404
+    existing = (
+        CertificateBundle.objects.active()
+        .filter(
+            municipality=municipality,
+            department=department,
+            fiscal_year=fiscal_year,
+            include_subdepartments=include_subdepartments,
+        )
+        .first()
+    )
+    if existing is not None:
+        return existing
+    codes = selectors.department_codes(
+        municipality=municipality, code=department.code, with_subdepartments=include_subdepartments
+    )
+    records = selectors.department_records(municipality=municipality, fiscal_year=fiscal_year, codes=codes)
+    summary = records.order_by().aggregate(count=Count("pk"), last=Max("pk"))
+    if not summary["count"]:
+        raise ReportsError(_("該当する修了記録はありません。"))
+    if summary["count"] > selectors.bundle_max():
+        raise ReportsError(
+            _(
+                "該当する修了記録が%(count)d件あり、一度に作成できる%(max)d件を超えています。"
+                "「下位の所属を含める」を外すなどして、所属ごとに依頼してください。"
+            )
+            % {"count": summary["count"], "max": selectors.bundle_max()}
+        )
+    bundle = CertificateBundle.objects.create(
+        municipality=municipality,
+        department=department,
+        department_code=department.code,
+        department_name=department.name,
+        department_codes=codes,
+        fiscal_year=fiscal_year,
+        include_subdepartments=include_subdepartments,
+        last_record_id=summary["last"],
+        requested_by=user,
+        total=summary["count"],
+    )
+    audit_bundle_requested(user=user, bundle=bundle)
+    transaction.on_commit(lambda: certificate_bundle_build.enqueue(bundle_id=bundle.pk))
+    return bundle
+
+
+@transaction.atomic
+def certificate_bundle_requeue(*, user, bundle: CertificateBundle) -> CertificateBundle:
+    """Build a stalled bundle again (its worker died, decision 0014): back to queued from nothing,
+    a new task enqueued on commit, the request logged again. A build of the same request already
+    under way is answered with that bundle; a bundle that is not stalled is a ReportsError."""
+    from .tasks import certificate_bundle_build
+
+    locked = CertificateBundle.objects.visible_to(user).select_for_update().filter(pk=bundle.pk).first()
+    if locked is None:
+        raise Http404
+    if not locked.is_stalled:
+        raise ReportsError(_("この修了証のZIPは作成が止まっていないため、作り直す必要はありません。"))
+    other = (
+        CertificateBundle.objects.active()
+        .filter(
+            municipality_id=locked.municipality_id,
+            department_id=locked.department_id,
+            fiscal_year=locked.fiscal_year,
+            include_subdepartments=locked.include_subdepartments,
+        )
+        .exclude(pk=locked.pk)
+        .first()
+    )
+    if other is not None:
+        return other
+    now = timezone.now()
+    locked.status = CertificateBundle.Status.QUEUED
+    locked.done = 0
+    locked.started_at = None
+    locked.progress_at = now
+    locked.error = ""
+    locked.save(update_fields=["status", "done", "started_at", "progress_at", "error"])
+    audit_bundle_requested(user=user, bundle=locked, requeued=True)
+    transaction.on_commit(lambda: certificate_bundle_build.enqueue(bundle_id=locked.pk))
+    return locked
+
+
+def bundles_purge(*, older_than: datetime.timedelta) -> int:
+    """Delete bundles done or failed more than `older_than` ago, their ZIP first (personal data is
+    kept no longer than needed, decision 0014); returns how many. Bundles still in progress or
+    stalled are left alone. Each bundle goes in its own short transaction, so a file whose row
+    is gone never stays behind a failure and a purge never holds locks for long."""
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for pk in list(CertificateBundle.objects.finished_before(cutoff).values_list("pk", flat=True)):
+        with transaction.atomic():
+            bundle = CertificateBundle.objects.finished_before(cutoff).select_for_update().filter(pk=pk).first()
+            if bundle is None:
+                continue
+            if bundle.file:
+                bundle.file.storage.delete(bundle.file.name)
+            bundle.delete()
+            deleted += 1
+    return deleted
+
+
+class _Superseded(Exception):
+    """This run's claim is gone: the bundle was requeued after it looked stalled."""
+
+
+def certificate_bundle_build(*, bundle_id: int) -> dict:
+    """The task's work: claim a queued bundle (a second run of the same task does nothing), render
+    its certificates one at a time into a ZIP on a temporary file, store it in the private storage,
+    mark it done. Progress and the heartbeat (`progress_at`) are written every PROGRESS_EVERY PDFs,
+    outside any transaction, so the page sees them. Every write is tied to this run's claim
+    (`started_at`): a run whose bundle was requeued meanwhile stops and leaves it to the new run.
+    Any error marks the bundle failed with a message for HR (the details go to the log) and is
+    re-raised for the task backend to record."""
+    claimed_at = timezone.now()
+    claimed = CertificateBundle.objects.filter(pk=bundle_id, status=CertificateBundle.Status.QUEUED).update(
+        status=CertificateBundle.Status.RUNNING, started_at=claimed_at, progress_at=claimed_at, done=0
+    )
+    if not claimed:
+        return {"bundle": bundle_id, "built": False}
+    bundle = CertificateBundle.objects.select_related("municipality").get(pk=bundle_id)
+    mine = CertificateBundle.objects.filter(
+        pk=bundle_id, status=CertificateBundle.Status.RUNNING, started_at=claimed_at
+    )
+    written = 0
+
+    def progress(count: int) -> None:
+        nonlocal written
+        written = count
+        if count % PROGRESS_EVERY == 0 and not mine.update(done=count, progress_at=timezone.now()):
+            raise _Superseded
+
+    stored = ""
+    try:
+        archive = certificates.certificates_zip(
+            selectors.bundle_records(bundle).iterator(chunk_size=200), progress=progress
+        )
+        with archive:
+            size = archive.seek(0, 2)
+            archive.seek(0)
+            bundle.file.save("certificates.zip", File(archive), save=False)
+            stored = bundle.file.name
+        now = timezone.now()
+        if not mine.update(
+            status=CertificateBundle.Status.DONE, done=written, file=stored, size=size, finished_at=now, progress_at=now
+        ):
+            raise _Superseded
+    except _Superseded:
+        logger.warning("Certificate bundle %s was requeued while this run built it; stopped", bundle_id)
+        if stored:
+            bundle.file.storage.delete(stored)
+        return {"bundle": bundle_id, "built": False, "superseded": True}
+    except Exception as exc:
+        logger.exception("Certificate bundle %s failed", bundle_id)
+        if stored:
+            bundle.file.storage.delete(stored)
+        now = timezone.now()
+        mine.update(
+            status=CertificateBundle.Status.FAILED,
+            done=written,
+            file="",
+            error=_failure_message(exc),
+            finished_at=now,
+            progress_at=now,
+        )
+        raise
+    return {"bundle": bundle_id, "built": True, "pdfs": written, "bytes": size}
+
+
+def _failure_message(exc: Exception) -> str:
+    """What HR reads on the bundle page, in Japanese whatever language the worker runs in."""
+    with translation.override("ja"):
+        return _(
+            "修了証のZIPを作成できませんでした（%(error)s）。"
+            "もう一度依頼しても同じ場合は、システム管理者に連絡してください。"
+        ) % {"error": type(exc).__name__}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from . import bundles
+from . import services
 
 
 @task()
 def certificate_bundle_build(bundle_id: int) -> dict:
-    """Build a requested certificate ZIP (enqueued by bundles.certificate_bundle_request on commit)."""
-    return bundles.certificate_bundle_build(bundle_id=bundle_id)
+    """Build a requested certificate ZIP (enqueued by services.certificate_bundle_request on commit;
+    this module path and name are what the task database holds)."""
+    return services.certificate_bundle_build(bundle_id=bundle_id)

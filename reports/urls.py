@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from .views import certificates
 
 app_name = "reports"
 
 urlpatterns = [
-    path("certificates/<int:pk>.pdf", views.my_certificate_pdf, name="my_certificate_pdf"),
+    path("certificates/<int:pk>.pdf", certificates.my_certificate_pdf, name="my_certificate_pdf"),
 ]

@@ -23,7 +23,8 @@ def register_report_log_actions(actions):
 
 @hooks.register("register_admin_urls")
 def register_report_urls():
-    return [path("hr-reports/", include((admin_urls.urlpatterns, "reports_admin"), namespace="reports_admin"))]
+    """Both namespaces of the reports area (reports_admin:, hr_reports:) from the one URL module."""
+    return [path("hr-reports/", include(admin_urls.urlpatterns))]
 
 
 class ReportsMenuItem(MenuItem):
@@ -50,14 +51,7 @@ def register_verify_menu_item():
     return ReportsMenuItem(_("修了証の確認"), reverse("reports_admin:verify"), icon_name="search", order=30)
 
 
-# --- HR reports of issue 5 (reports/report_views.py, decision 0015) -------------------------------
-
-
-@hooks.register("register_admin_urls")
-def register_hr_report_urls():
-    from . import report_views
-
-    return [path("hr-reports/", include((report_views.urlpatterns, "hr_reports"), namespace="hr_reports"))]
+# --- HR reports of issue 5 (reports/views/, decision 0015) ---------------------------------------
 
 
 class QuestionAnalysisMenuItem(MenuItem):
@@ -110,24 +104,25 @@ def add_hr_dashboard_panel(request, panels):
     from django.core.exceptions import PermissionDenied
     from django.utils import timezone
 
-    from . import queries, selectors, services
-    from .dashboard import HRDashboardPanel
+    from . import selectors, services
+    from .queries import common
+    from .views.dashboard import HRDashboardPanel
 
     try:
         municipality = selectors.report_municipality(user=request.user, requested=request.GET.get("municipality"))
     except PermissionDenied:
         return
     today = timezone.localdate()
-    cycle = queries.current_cycle(queries.cycles_of(municipality=municipality), today)
+    cycle = common.current_cycle(common.cycles_of(municipality=municipality), today)
     panels.append(
         HRDashboardPanel(
             municipality=municipality,
             cycle=cycle,
             as_of=today,
-            departments=queries.department_index(municipality=municipality),
+            departments=common.department_index(municipality=municipality),
         )
     )
-    services.report_view_log(
+    services.audit_report_viewed(
         user=request.user,
         municipality=municipality,
         report="dashboard-home",

@@ -10,7 +10,7 @@ from django.urls import reverse
 from courses.services import editorial_setup
 from quizzes import services
 from quizzes.models import ScenarioQuestion
-from reports import queries
+from reports.queries import items as queries
 from tests.factories import QuestionFactory, StaffMemberFactory
 from tests.helpers import squeeze, visible_text
 

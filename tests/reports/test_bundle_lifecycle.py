@@ -20,7 +20,7 @@ from django.urls import re_path, reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from reports import bundles, certificates
+from reports import certificates, services
 from reports.models import CertificateBundle
 from tests.helpers import squeeze, visible_text
 
@@ -151,7 +151,7 @@ def test_a_failed_build_leaves_no_file_behind(hr, records, settings, tmp_path, d
 
 def test_progress_moves_the_heartbeat_while_the_zip_is_built(hr, waiting, monkeypatch):
     """Every progress write also moves `progress_at`, which is what tells a live build from a dead one."""
-    monkeypatch.setattr(bundles, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
     seen = []
     render = certificates.certificate_pdf
 
@@ -162,7 +162,7 @@ def test_progress_moves_the_heartbeat_while_the_zip_is_built(hr, waiting, monkey
     monkeypatch.setattr(certificates, "certificate_pdf", render_and_look)
     before = timezone.now()
 
-    result = bundles.certificate_bundle_build(bundle_id=waiting.pk)
+    result = services.certificate_bundle_build(bundle_id=waiting.pk)
 
     assert result["built"] and [s[:2] for s in seen] == [(Status.RUNNING, 0), (Status.RUNNING, 1), (Status.RUNNING, 2)]
     assert before <= seen[0][2] < seen[1][2] < seen[2][2]
@@ -294,26 +294,26 @@ def test_requeue_is_a_csrf_protected_post_for_hr_of_the_municipality_only(world,
 def test_a_run_whose_bundle_was_built_again_stops_and_leaves_it_to_the_new_run(hr, waiting, monkeypatch):
     """A worker thought dead that wakes up after HR's 「もう一度作成する」 must not finish the bundle
     nor write over the new run's progress."""
-    monkeypatch.setattr(bundles, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
     render = certificates.certificate_pdf
     calls = []
 
     def slow_render(record, **kwargs):
         if not calls:  # while the first PDF renders, the bundle looks dead and HR asks again
             stop(waiting, done=0)
-            bundles.certificate_bundle_requeue(user=hr_user, bundle=waiting)
+            services.certificate_bundle_requeue(user=hr_user, bundle=waiting)
         calls.append(record.pk)
         return render(record, **kwargs)
 
     hr_user = waiting.requested_by
     monkeypatch.setattr(certificates, "certificate_pdf", slow_render)
 
-    result = bundles.certificate_bundle_build(bundle_id=waiting.pk)
+    result = services.certificate_bundle_build(bundle_id=waiting.pk)
 
     assert result == {"bundle": waiting.pk, "built": False, "superseded": True} and len(calls) == 1
     waiting.refresh_from_db()
     assert (waiting.status, waiting.done, waiting.file.name) == (Status.QUEUED, 0, "")
-    assert bundles.certificate_bundle_build(bundle_id=waiting.pk)["built"]  # the new run builds it
+    assert services.certificate_bundle_build(bundle_id=waiting.pk)["built"]  # the new run builds it
 
 
 # --- The status the page polls -------------------------------------------------------------------
@@ -424,12 +424,12 @@ def test_purge_deletes_old_finished_and_failed_bundles_and_their_files(world, bu
     stalled = _bundle(world, status=Status.RUNNING, progress_at=timezone.now() - datetime.timedelta(days=90))
     queued = _bundle(world, status=Status.QUEUED)
 
-    deleted = bundles.bundles_purge(older_than=datetime.timedelta(days=30))
+    deleted = services.bundles_purge(older_than=datetime.timedelta(days=30))
 
     assert deleted == 2
     assert set(CertificateBundle.objects.values_list("pk", flat=True)) == {recent.pk, stalled.pk, queued.pk}
     assert not storages["private"].exists(name)
-    assert bundles.bundles_purge(older_than=datetime.timedelta(days=30)) == 0
+    assert services.bundles_purge(older_than=datetime.timedelta(days=30)) == 0
 
 
 def test_the_purge_command_says_how_many_it_deleted(world, built):

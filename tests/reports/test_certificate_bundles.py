@@ -14,7 +14,7 @@ from django.http import Http404
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
-from reports import bundles
+from reports import selectors, services
 from reports.models import CertificateBundle
 
 from .conftest import streamed
@@ -102,7 +102,7 @@ def test_the_old_cap_of_100_is_gone(client, world, records, settings, django_cap
 
     bundle = CertificateBundle.objects.get()
     assert (bundle.status, bundle.done) == (CertificateBundle.Status.DONE, 3)
-    assert bundles.bundle_max() >= 20_000
+    assert selectors.bundle_max() >= 20_000
 
 
 def test_more_than_the_background_limit_is_refused_with_a_message(client, world, records, settings):
@@ -239,7 +239,7 @@ def test_another_municipalitys_hr_cannot_ask_for_its_departments(client, world, 
     assert response.status_code == 200 and "企画部" not in response.content.decode()
     assert not CertificateBundle.objects.exists()
     with pytest.raises(Http404):
-        bundles.certificate_bundle_request(
+        services.certificate_bundle_request(
             user=world.people.s_hr.user, department=world.tree["kikaku"], fiscal_year=2025, include_subdepartments=True
         )
     assert not CertificateBundle.objects.exists()

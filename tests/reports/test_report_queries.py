@@ -1,4 +1,4 @@
-"""The report selectors (reports/queries.py) on the known dataset of test_report_data.py: the
+"""The report selectors (reports/queries/) on the known dataset of test_report_data.py: the
 numbers HR reads, as of a day before and after a transfer, and a query count that does not grow
 with the number of departments."""
 
@@ -12,8 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quizzes.models import ScenarioQuestion
-from reports import queries
-from reports.queries import StaffFilter
+from reports.queries.common import department_index
+from reports.queries.department_summary import department_summary, summary_export_rows
+from reports.queries.heatmap import clause_heatmap
+from reports.queries.items import item_analysis
+from reports.queries.personnel import personnel_export_rows, personnel_record
+from reports.queries.staff import StaffFilter, StaffRowMaker, staff_assignments, staff_export
 
 from .test_report_data import AFTER, AS_OF, build, more_departments
 
@@ -26,8 +30,8 @@ def data(module_db):
 
 
 def summary_of(data, day, **kwargs):
-    departments = queries.department_index(municipality=data.ashiya)
-    return queries.department_summary(cycle=data.cycle, as_of=day, departments=departments, **kwargs)
+    departments = department_index(municipality=data.ashiya)
+    return department_summary(cycle=data.cycle, as_of=day, departments=departments, **kwargs)
 
 
 def figures(summary) -> dict[str, tuple]:
@@ -74,7 +78,7 @@ def test_department_summary_sorts_and_limits_the_depth(data):
 
 
 def test_the_summary_export_rows_end_with_the_total(data):
-    rows = queries.summary_export_rows(summary_of(data, AS_OF))
+    rows = summary_export_rows(summary_of(data, AS_OF))
 
     assert rows[0] == ("1000", "企画部", 1, 5, 1, 20.0, 0, 1, 3)
     assert rows[2][1] == "\u3000\u3000広報係"
@@ -82,9 +86,9 @@ def test_the_summary_export_rows_end_with_the_total(data):
 
 
 def staff_rows(data, day, **selection):
-    departments = queries.department_index(municipality=data.ashiya)
-    maker = queries.StaffRowMaker(cycles=[data.cycle, data.cycle_2024], departments=departments)
-    queryset = queries.staff_assignments(
+    departments = department_index(municipality=data.ashiya)
+    maker = StaffRowMaker(cycles=[data.cycle, data.cycle_2024], departments=departments)
+    queryset = staff_assignments(
         municipality=data.ashiya, selection=StaffFilter(cycle_ids=(data.cycle.pk,), as_of=day, **selection)
     )
     return {row.staff_number: row for row in maker.rows(queryset)}
@@ -126,7 +130,7 @@ def test_staff_rows_after_the_transfer(data):
 
 
 def test_staff_filters_use_the_department_on_the_day(data):
-    departments = queries.department_index(municipality=data.ashiya)
+    departments = department_index(municipality=data.ashiya)
     koho_subtree = tuple(departments.subtree_ids(data.tree["koho"].pk))
 
     before = staff_rows(data, AS_OF, department_ids=koho_subtree)
@@ -151,13 +155,13 @@ def test_staff_filters_by_status_employment_type_and_completion_date(data):
 
 
 def test_the_staff_export_counts_before_it_streams(data):
-    departments = queries.department_index(municipality=data.ashiya)
-    maker = queries.StaffRowMaker(cycles=[data.cycle], departments=departments)
-    queryset = queries.staff_assignments(
+    departments = department_index(municipality=data.ashiya)
+    maker = StaffRowMaker(cycles=[data.cycle], departments=departments)
+    queryset = staff_assignments(
         municipality=data.ashiya, selection=StaffFilter(cycle_ids=(data.cycle.pk,), as_of=AFTER)
     )
 
-    count, rows = queries.staff_export(queryset, maker)
+    count, rows = staff_export(queryset, maker)
     rows = list(rows)
 
     assert count == len(rows) == 9
@@ -183,9 +187,9 @@ def test_the_staff_export_counts_before_it_streams(data):
 
 
 def test_heatmap_by_top_level_department(data):
-    departments = queries.department_index(municipality=data.ashiya)
+    departments = department_index(municipality=data.ashiya)
 
-    heatmap = queries.clause_heatmap(cycle=data.cycle, as_of=AFTER, departments=departments, depth=1)
+    heatmap = clause_heatmap(cycle=data.cycle, as_of=AFTER, departments=departments, depth=1)
 
     assert [d.code for d in heatmap.departments] == ["1000", "2000"]
     assert [row.clause.key for row in heatmap.rows] == ["1-1", "1-2", "2-1", "2-2"]  # guideline order
@@ -202,9 +206,9 @@ def test_heatmap_by_top_level_department(data):
 
 
 def test_heatmap_by_section_follows_the_department_history(data):
-    departments = queries.department_index(municipality=data.ashiya)
+    departments = department_index(municipality=data.ashiya)
 
-    deep = queries.clause_heatmap(cycle=data.cycle, as_of=AS_OF, departments=departments, depth=3)
+    deep = clause_heatmap(cycle=data.cycle, as_of=AS_OF, departments=departments, depth=3)
 
     columns = [d.code for d in deep.departments]
     assert columns == ["1100", "1110", "2000", "2100"]  # 企画部 itself answered nothing
@@ -215,10 +219,10 @@ def test_heatmap_by_section_follows_the_department_history(data):
 def test_item_analysis_flags_a_question_whose_wrong_choice_wins(data):
     questions = ScenarioQuestion.objects.filter(guideline__municipality=data.ashiya)
 
-    all_time = {s.question.clause_key: s for s in queries.item_analysis(questions=questions, guideline=data.guideline)}
+    all_time = {s.question.clause_key: s for s in item_analysis(questions=questions, guideline=data.guideline)}
     this_year = {
         s.question.clause_key: s
-        for s in queries.item_analysis(
+        for s in item_analysis(
             questions=questions,
             guideline=data.guideline,
             since=datetime.date(2025, 4, 1),
@@ -240,7 +244,7 @@ def test_item_analysis_flags_a_question_whose_wrong_choice_wins(data):
 
 
 def test_personnel_record_holds_every_year_and_the_evidence(data):
-    record = queries.personnel_record(staff=data.people.a, on=AFTER)
+    record = personnel_record(staff=data.people.a, on=AFTER)
 
     assert [(y.fiscal_year_label, y.status_label) for y in record.years] == [
         ("令和7年度", "修了"),
@@ -248,7 +252,7 @@ def test_personnel_record_holds_every_year_and_the_evidence(data):
     ]
     evidence = record.years[0].evidence.record
     assert evidence.content_hash == "ab" * 32 and evidence.verification_code == data.records.a.verification_code
-    rows = queries.personnel_export_rows(record)
+    rows = personnel_export_rows(record)
     assert rows[0][:5] == ("00123", "芦屋 一郎", "令和7年度", "芦屋市テストガイドライン", "修了")
     assert rows[0][12] == "ab" * 32
 
@@ -263,22 +267,20 @@ def test_each_report_uses_a_fixed_number_of_queries_whatever_the_departments(dat
     questions = ScenarioQuestion.objects.filter(guideline__municipality=data.ashiya)
 
     def run_all():
-        departments = queries.department_index(municipality=data.ashiya)
-        summary = queries.department_summary(cycle=data.cycle, as_of=AFTER, departments=departments)
-        heatmap = queries.clause_heatmap(cycle=data.cycle, as_of=AFTER, departments=departments, depth=2)
-        items = queries.item_analysis(questions=questions, guideline=data.guideline)
-        maker = queries.StaffRowMaker(cycles=[data.cycle], departments=departments)
+        departments = department_index(municipality=data.ashiya)
+        summary = department_summary(cycle=data.cycle, as_of=AFTER, departments=departments)
+        heatmap = clause_heatmap(cycle=data.cycle, as_of=AFTER, departments=departments, depth=2)
+        items = item_analysis(questions=questions, guideline=data.guideline)
+        maker = StaffRowMaker(cycles=[data.cycle], departments=departments)
         rows = maker.rows(
-            queries.staff_assignments(
-                municipality=data.ashiya, selection=StaffFilter(cycle_ids=(data.cycle.pk,), as_of=AFTER)
-            )
+            staff_assignments(municipality=data.ashiya, selection=StaffFilter(cycle_ids=(data.cycle.pk,), as_of=AFTER))
         )
         return summary, heatmap, items, rows
 
     counts = {}
     counts["summary"] = count_queries(
-        lambda: queries.department_summary(
-            cycle=data.cycle, as_of=AFTER, departments=queries.department_index(municipality=data.ashiya)
+        lambda: department_summary(
+            cycle=data.cycle, as_of=AFTER, departments=department_index(municipality=data.ashiya)
         )
     )
     small = count_queries(run_all)

@@ -304,8 +304,8 @@ def test_the_page_costs_the_same_for_10_and_500_people(
 
 
 def test_the_chart_counts_completions_per_day_cumulatively():
+    from training.charts import completion_chart
     from training.models import TrainingCycle
-    from training.selectors import completion_chart
 
     cycle = TrainingCycle(
         opens_on=datetime.date(2026, 4, 1), due_on=datetime.date(2026, 4, 30), closes_on=datetime.date(2026, 5, 31)

@@ -6,7 +6,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.bundles import bundles_purge
+from reports.services import bundles_purge
 
 
 class Command(BaseCommand):

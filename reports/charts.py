@@ -1,8 +1,7 @@
 """The HR dashboard's two charts, drawn on the server as inline SVG (no JavaScript chart library):
 completion by department (bars, one per 部 with its sub-departments rolled up) and completion over
-the cycle (cumulative line). Each comes with the same figures as a table for screen readers.
-Shown by reports.report_views.DashboardView and, for the current cycle, on the admin home
-(HRDashboardPanel, registered in reports/wagtail_hooks.py)."""
+the cycle (cumulative line, on the frame of training/charts.py). Each comes with the same figures as
+a table for screen readers. Built by reports/views/dashboard.py."""
 
 from __future__ import annotations
 
@@ -10,11 +9,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from wagtail.admin.ui.components import Component
 
-from training.selectors import CycleChart, cumulative_completions
+from training.charts import CycleChart, cumulative_completions, month_day
 
-from . import queries
+from .queries.department_summary import DepartmentSummary
 
 
 @dataclass
@@ -62,7 +60,7 @@ class BarChart:
         return [(round(self.left + self.plot_width * p / 100, 1), f"{p}%") for p in (0, 50, 100)]
 
 
-def bar_chart(summary: queries.DepartmentSummary) -> BarChart:
+def bar_chart(summary: DepartmentSummary) -> BarChart:
     """One bar per top-level department (部), its length the 修了率 of the 部 and everything below."""
     chart = BarChart(rows=[])
     for index, row in enumerate(r for r in summary.rows if r.department.depth == 1):
@@ -108,10 +106,6 @@ class LineChart(CycleChart):
     table: list[LinePoint] = field(default_factory=list)
 
 
-def _md(day: datetime.date) -> str:
-    return f"{day.month}月{day.day}日"
-
-
 def line_chart(
     *, cycle, as_of: datetime.date, per_day: dict[datetime.date, int], total: int, every_days: int = 7
 ) -> LineChart:
@@ -130,63 +124,18 @@ def line_chart(
     chart.due_x = x(cycle.due_on)
     chart.y_ticks = [(y(0), "0")] + ([(y(total), _("%(n)s人") % {"n": total})] if total else [])
     chart.x_labels = [
-        (x(cycle.opens_on), _md(cycle.opens_on), "start"),
-        (x(cycle.closes_on), _md(cycle.closes_on), "end"),
+        (x(cycle.opens_on), month_day(cycle.opens_on), "start"),
+        (x(cycle.closes_on), month_day(cycle.closes_on), "end"),
     ]
     if chart.table:
         last = chart.table[-1]
         chart.summary = _("%(start)sから%(end)sまでに%(total)s人中%(n)s人が修了（%(percent)s%%）") % {
-            "start": _md(cycle.opens_on),
-            "end": _md(last.day),
+            "start": month_day(cycle.opens_on),
+            "end": month_day(last.day),
             "total": total,
             "n": last.completed,
             "percent": f"{last.percent:g}",
         }
     else:
-        chart.summary = _("%(start)sに始まります") % {"start": _md(cycle.opens_on)}
+        chart.summary = _("%(start)sに始まります") % {"start": month_day(cycle.opens_on)}
     return chart
-
-
-@dataclass
-class Dashboard:
-    cycle: object
-    as_of: datetime.date
-    total: queries.Counts
-    bars: BarChart
-    line: LineChart
-
-
-def build(*, cycle, as_of: datetime.date, departments: queries.DepartmentIndex) -> Dashboard:
-    """Both charts of one cycle as of a day: two grouped queries (plus the department index)."""
-    summary = queries.department_summary(cycle=cycle, as_of=as_of, departments=departments, max_depth=1)
-    per_day = queries.completions_by_day(cycle=cycle, as_of=as_of)
-    return Dashboard(
-        cycle=cycle,
-        as_of=as_of,
-        total=summary.total,
-        bars=bar_chart(summary),
-        line=line_chart(cycle=cycle, as_of=as_of, per_day=per_day, total=summary.total.total),
-    )
-
-
-class HRDashboardPanel(Component):
-    """The current cycle's charts on the admin home, for whoever holds the reports permission."""
-
-    name = "hr_dashboard"
-    order = 50
-    template_name = "reports/admin/dashboard_panel.html"
-
-    def __init__(self, *, municipality, cycle, as_of: datetime.date, departments):
-        self.municipality = municipality
-        self.cycle = cycle
-        self.as_of = as_of
-        self.departments = departments
-
-    def get_context_data(self, parent_context):
-        return {
-            "cycle": self.cycle,
-            "dashboard": build(cycle=self.cycle, as_of=self.as_of, departments=self.departments)
-            if self.cycle
-            else None,
-            "municipality": self.municipality,
-        }

@@ -1,10 +1,12 @@
-"""HR's 修了証の一括ダウンロード (decision 0014): the request form, the bundle's progress page (with
+"""Certificates in the reports area: one certificate as PDF (HR's, and a person's own from the site),
+and HR's 修了証の一括ダウンロード (decision 0014): the request form, the bundle's progress page (with
 its JSON status for the page's script), a new build of a stalled bundle and the download of the
-finished ZIP. The ZIP itself is built by reports.tasks in the background."""
+finished ZIP. The ZIP itself is built by reports.tasks in the background (reports/services.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -13,18 +15,36 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from people.models import Department
+from quizzes import selectors as quiz_selectors
 
-from . import bundles, exports, selectors, services
-from .forms import CertificateZipForm
-from .models import CertificateBundle
-from .views import HRPageView
+from .. import exports, selectors, services
+from ..forms import CertificateZipForm
+from ..models import CertificateBundle
+from .base import AdminPageView, pdf_response
+
+
+@login_required
+def my_certificate_pdf(request, pk: int):
+    """The signed-in person's own certificate as PDF; anyone else's id answers 404."""
+    record = quiz_selectors.record_for_user(user=request.user, pk=pk)
+    response = pdf_response(record)
+    services.audit_certificate_downloaded(user=request.user, record=record)
+    return response
+
+
+def certificate_pdf(request, pk: int):
+    """HR downloads one certificate of their municipality; another municipality's id is 404."""
+    record = selectors.record_for_reports(user=request.user, pk=pk)
+    response = pdf_response(record)
+    services.audit_certificate_downloaded(user=request.user, record=record)
+    return response
 
 
 def bundle_url(bundle: CertificateBundle) -> str:
     return reverse("reports_admin:certificate_bundle", args=[bundle.pk])
 
 
-class CertificateZipView(HRPageView):
+class CertificateZipView(AdminPageView):
     """HR asks for every certificate of a department (and, by default, the departments below it)
     for one 年度 as a ZIP (POST); the ZIP is built in the background and the request is answered
     with the bundle's page. GET shows the form and the municipality's latest requests only.
@@ -48,7 +68,7 @@ class CertificateZipView(HRPageView):
                 Department.objects.filter(municipality=self.municipality), code=data["department"]
             )
             try:
-                bundle = bundles.certificate_bundle_request(
+                bundle = services.certificate_bundle_request(
                     user=request.user,
                     department=department,
                     fiscal_year=data["fiscal_year"],
@@ -62,12 +82,12 @@ class CertificateZipView(HRPageView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["bundles"] = bundles.bundles_recent(municipality=self.municipality)
-        context["bundle_max"] = bundles.bundle_max()
+        context["bundles"] = selectors.bundles_recent(municipality=self.municipality)
+        context["bundle_max"] = selectors.bundle_max()
         return context
 
 
-class CertificateBundleView(HRPageView):
+class CertificateBundleView(AdminPageView):
     """One requested ZIP: its state and progress (a small script polls `certificate_bundle_status`
     while the ZIP is being made; without it, a link reloads the page), once done the download,
     and once stalled a button that builds it again. Another municipality's bundle is 404."""
@@ -78,9 +98,9 @@ class CertificateBundleView(HRPageView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        bundle = bundles.bundle_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        bundle = selectors.bundle_for_user(user=self.request.user, pk=self.kwargs["pk"])
         context["bundle"] = bundle
-        context["status"] = bundles.bundle_status(bundle)
+        context["status"] = selectors.bundle_status(bundle)
         context["poll_seconds"] = POLL_SECONDS
         return context
 
@@ -93,8 +113,8 @@ def certificate_bundle_status(request, pk: int):
     """The bundle's state as JSON for the page's script, scoped as the page is (the reports
     permission, then the viewer's municipality: another's bundle is 404). Reads only."""
     selectors.report_municipality(user=request.user)
-    bundle = bundles.bundle_for_user(user=request.user, pk=pk)
-    status = bundles.bundle_status(bundle)
+    bundle = selectors.bundle_for_user(user=request.user, pk=pk)
+    status = selectors.bundle_status(bundle)
     if status["state"] == "done":
         status["download_url"] = reverse("reports_admin:certificate_bundle_download", args=[bundle.pk])
     response = JsonResponse(status)
@@ -106,9 +126,9 @@ def certificate_bundle_status(request, pk: int):
 def certificate_bundle_requeue(request, pk: int):
     """「もう一度作成する」 on a stalled bundle: builds it again (CSRF-protected POST), back to its page."""
     selectors.report_municipality(user=request.user)
-    bundle = bundles.bundle_for_user(user=request.user, pk=pk)
+    bundle = selectors.bundle_for_user(user=request.user, pk=pk)
     try:
-        bundle = bundles.certificate_bundle_requeue(user=request.user, bundle=bundle)
+        bundle = services.certificate_bundle_requeue(user=request.user, bundle=bundle)
     except services.ReportsError as error:
         messages.error(request, str(error))
     else:
@@ -119,16 +139,16 @@ def certificate_bundle_requeue(request, pk: int):
 def certificate_bundle_download(request, pk: int):
     """The finished ZIP, streamed from file storage; the download is logged with every record in it."""
     selectors.report_municipality(user=request.user)  # anyone without the reports permission: refused
-    bundle = bundles.bundle_for_user(user=request.user, pk=pk)
+    bundle = selectors.bundle_for_user(user=request.user, pk=pk)
     if bundle.status != CertificateBundle.Status.DONE or not bundle.file:
         raise Http404
     handle = bundle.file.open("rb")
     try:
-        services.certificates_zip_log(
+        services.audit_certificates_zip_downloaded(
             user=request.user,
             municipality=bundle.municipality,
-            filters=bundles.bundle_filters(bundle),
-            record_ids=list(bundles.bundle_records(bundle).values_list("pk", flat=True)),
+            filters=selectors.bundle_filters(bundle),
+            record_ids=list(selectors.bundle_records(bundle).values_list("pk", flat=True)),
         )
     except BaseException:
         handle.close()

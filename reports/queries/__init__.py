@@ -1,0 +1,1 @@
+"""Query code of the HR reports, one module per report beside the shared helpers in common.py."""
