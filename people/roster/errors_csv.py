@@ -8,15 +8,14 @@ import io
 
 from django.utils.translation import gettext as _
 
-from .plan import Plan
+from sns_training.spreadsheet import escape_cell
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from .plan import Plan
 
 
 def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet shows as text: values starting like a formula get a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A cell a spreadsheet shows as text, by the one escaping rule (sns_training/spreadsheet.py)."""
+    return escape_cell("" if value is None else str(value))
 
 
 def errors_csv(plan: Plan) -> bytes:
