@@ -26,6 +26,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sns_training.spreadsheet import escape_cell
+
 from .models import Department, Municipality, StaffMember, User, login_username, staff_number_validator
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -936,13 +938,11 @@ def plan_for(*, kind: str, municipality: Municipality, content: bytes, user=None
 
 # --- exports -------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet shows as text: values starting like a formula get a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A cell a spreadsheet shows as text: values starting like a formula (full-width and after
+    blanks too) get a leading quote, as in the reports' exports."""
+    return escape_cell("" if value is None else str(value))
 
 
 def errors_csv(plan: Plan) -> bytes:

@@ -23,6 +23,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 
 from sns_training.fiscal_year import fiscal_year_label, wareki_date
+from sns_training.spreadsheet import BLANKS as _BLANKS
+from sns_training.spreadsheet import FORMULA_TRIGGERS, escape_cell
 
 CHUNK_ROWS = 1000  # rows per encoded chunk of a streamed CSV
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,25 +68,6 @@ class Encoding(StrEnum):
 
 
 # --- Formula injection ---------------------------------------------------------------------------
-
-# A cell that starts with one of these is read as a formula (or becomes one) by Excel, LibreOffice
-# or Google Sheets. Tab, CR and LF come from OWASP, NUL from ASVS 1.2.10; the full-width forms
-# because Japanese Excel turns them into the ASCII operators as it reads a cell.
-FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0＝＋－＠")
-# Leading blanks do not protect a cell: spreadsheet programs skip them before looking for a formula.
-_BLANKS = " \u3000\u00a0"
-
-
-def escape_cell(value: str) -> str:
-    """The text with a leading apostrophe when a spreadsheet could run it (OWASP CSV injection):
-    `=1+1` → `'=1+1`, `  @SUM(A1)` → `'  @SUM(A1)`. Other text is returned unchanged."""
-    if not value:
-        return value
-    first = value[0]
-    if first in FORMULA_TRIGGERS or (first in _BLANKS and value.lstrip(_BLANKS)[:1] in FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
 
 # --- CP932 ---------------------------------------------------------------------------------------
 
