@@ -23,7 +23,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 
 from sns_training.fiscal_year import fiscal_year_label, wareki_date
-from sns_training.spreadsheet import _BLANKS, FORMULA_TRIGGERS, escape_cell
+from sns_training.spreadsheet import BLANKS as _BLANKS
+from sns_training.spreadsheet import FORMULA_TRIGGERS, escape_cell
 
 CHUNK_ROWS = 1000  # rows per encoded chunk of a streamed CSV
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,7 +67,7 @@ class Encoding(StrEnum):
             return cls.UTF8
 
 
-# --- Formula injection: the one rule is sns_training/spreadsheet.py ------------------------------
+# --- Formula injection ---------------------------------------------------------------------------
 
 # --- CP932 ---------------------------------------------------------------------------------------
 

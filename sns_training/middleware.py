@@ -52,7 +52,8 @@ class RejectBadTextMiddleware:
     """A NUL byte or bytes that are not UTF-8 in the query string or a form field answer 400 with a
     Japanese page before any view runs: PostgreSQL refuses NUL in text (a 500 in Wagtail's tag
     autocomplete and pages API, and in any form), and Django would silently turn bad bytes into U+FFFD.
-    Wired after AuthenticationMiddleware (the page shows who is logged in) and before CSRF's check."""
+    Wired after AuthenticationMiddleware (the page shows who is logged in) and the header middleware
+    (the 400 carries them), before any view and CSRF's check (process_view)."""
 
     FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -1,15 +1,12 @@
-"""Spreadsheet-cell escaping, the one rule (invariant 7): every CSV and XLSX the site writes — the
-HR exports (reports/exports.py) and the roster's error CSV (people/roster/errors_csv.py) — passes
-its text cells through `escape_cell`."""
-
-from __future__ import annotations
+"""Formula-injection escaping for every file a spreadsheet opens (DESIGN §4.7): the report exports
+(reports/exports.py, which adds the CP932 rule) and the roster's error list (people/roster/errors_csv.py)."""
 
 # A cell that starts with one of these is read as a formula (or becomes one) by Excel, LibreOffice
 # or Google Sheets. Tab, CR and LF come from OWASP, NUL from ASVS 1.2.10; the full-width forms
 # because Japanese Excel turns them into the ASCII operators as it reads a cell.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0＝＋－＠")
 # Leading blanks do not protect a cell: spreadsheet programs skip them before looking for a formula.
-_BLANKS = " \u3000\u00a0"
+BLANKS = " \u3000\u00a0"
 
 
 def escape_cell(value: str) -> str:
@@ -18,6 +15,6 @@ def escape_cell(value: str) -> str:
     if not value:
         return value
     first = value[0]
-    if first in FORMULA_TRIGGERS or (first in _BLANKS and value.lstrip(_BLANKS)[:1] in FORMULA_TRIGGERS):
+    if first in FORMULA_TRIGGERS or (first in BLANKS and value.lstrip(BLANKS)[:1] in FORMULA_TRIGGERS):
         return "'" + value
     return value

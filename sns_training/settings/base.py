@@ -55,10 +55,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "sns_training.middleware.RejectBadTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "people.middleware.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sns_training.middleware.RejectBadTextMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Deny by default in the Wagtail admin (sns_training/admin_access.py).

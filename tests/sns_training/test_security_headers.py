@@ -86,6 +86,7 @@ def test_the_bad_request_page_carries_the_policy_too(client):
     assert response.status_code == 400
     assert _nonce(response)
     assert "Permissions-Policy" in response.headers
+    assert response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_static_files_carry_the_policy(client):
