@@ -290,7 +290,8 @@ def test_each_report_uses_a_fixed_number_of_queries_whatever_the_departments(dat
 
     assert counts["summary"] == 2  # the department index and one grouped query
     # The index, the summary, the heat-map (counts, chapters), the item analysis (answers, chapters,
-    # questions, their choices) and the staff rows.
-    assert small == large == 9
+    # questions, their choices; for the discrimination index the answers by person, the chapters'
+    # clauses and their clause progress) and the staff rows.
+    assert small == large == 12
     assert len(summary.rows) == 30 and len(rows) == 34
     assert len(heatmap.departments) == 28  # 広報課, 総務部 (D), 人事課 and the 25 new 課

@@ -114,6 +114,8 @@ class Command(BaseCommand):
                 municipality=guideline.municipality, staff_number=s["staff_number"]
             )
             required = [c for c in chapters if chapter_required_for(staff=staff, chapter=c)]
+            if not required:
+                continue  # outside the guideline's scope (須賀川市's contractors): not assigned either
             for chapter in required if share < 4 else required[:2]:
                 attempt = quiz_services.attempt_start(staff=staff, chapter=chapter)
                 items = list(attempt.items.prefetch_related("question__choices"))
