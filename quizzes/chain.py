@@ -119,26 +119,39 @@ class Break:
     reason: str
 
 
-def verify(queryset) -> tuple[int, Break | None]:
-    """Walk one municipality's records in chain order: the number of records checked and the first
-    broken link (None when the chain holds)."""
+def verify(queryset) -> tuple[int, Break | None, str]:
+    """Walk one municipality's records in chain order: the number of records checked, the first
+    broken link (None when the chain holds) and the hash of the last good record (the head)."""
     expected_index, expected_previous, checked = 0, GENESIS, 0
     for record in queryset.order_by("chain_index").iterator(chunk_size=2000):
         if record.chain_index != expected_index:
-            return checked, Break(
-                record.municipality_id,
-                record.id,
-                expected_index,
-                f"record with chain index {expected_index} is missing (next is {record.chain_index})",
+            return (
+                checked,
+                Break(
+                    record.municipality_id,
+                    record.id,
+                    expected_index,
+                    f"record with chain index {expected_index} is missing (next is {record.chain_index})",
+                ),
+                expected_previous,
             )
         if record.previous_hash != expected_previous:
-            return checked, Break(
-                record.municipality_id, record.id, record.chain_index, "previous_hash does not match the record before"
+            return (
+                checked,
+                Break(
+                    record.municipality_id,
+                    record.id,
+                    record.chain_index,
+                    "previous_hash does not match the record before",
+                ),
+                expected_previous,
             )
         if record_digest(record) != record.record_hash:
-            return checked, Break(
-                record.municipality_id, record.id, record.chain_index, "content does not match its record_hash"
+            return (
+                checked,
+                Break(record.municipality_id, record.id, record.chain_index, "content does not match its record_hash"),
+                expected_previous,
             )
         checked += 1
         expected_index, expected_previous = record.chain_index + 1, record.record_hash
-    return checked, None
+    return checked, None, expected_previous

@@ -296,7 +296,7 @@ class CompletionRecordQuerySet(OwnedByStaffQuerySet):
         objs = list(objs)
         for obj in objs:
             obj.fill_municipality()
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             chain.append(objs, using=self.db)
             return super().bulk_create(objs, *args, **kwargs)
 
@@ -369,7 +369,9 @@ class CompletionRecord(models.Model):
 
         self.fill_municipality()
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        # No savepoint inside attestation_create's transaction: the lock, the tail and the insert
+        # belong to it.
+        with transaction.atomic(using=using, savepoint=False):
             chain.append([self], using=using)
             super().save(*args, **kwargs)
 

@@ -245,3 +245,64 @@ def test_the_application_role_writes_records_but_cannot_remove_one_even_with_the
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
     assert CompletionRecord.objects.filter(municipality=ashiya).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_records_written_before_the_chain_are_chained_by_the_migration():
+    """Records of two cities written before migration 0006 come out of `migrate` chained per city
+    in attestation order, and verify_records proves them."""
+    import datetime
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, latest = (
+        [("quizzes", "0005_clause_progress_per_fiscal_year")],
+        [("quizzes", "0008_completion_record_immutable")],
+    )
+    _wagtail_seed_ensure()
+    ashiya, sukagawa = MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa()
+    people = [
+        StaffMemberFactory(municipality=place, department=DepartmentFactory(municipality=place))
+        for place in (ashiya, sukagawa, ashiya)
+    ]
+    guideline = GuidelinePageFactory(municipality=ashiya, slug="ashiya-evidence")
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        Old = executor.loader.project_state(before).apps.get_model("quizzes", "CompletionRecord")
+        start = datetime.datetime(2025, 6, 2, 1, 0, tzinfo=datetime.UTC)
+        for n, person in enumerate(people):
+            Old.objects.create(
+                staff_id=person.pk,
+                guideline_id=guideline.pk,
+                fiscal_year=2025,
+                municipality_name=person.municipality.name,
+                staff_number=person.staff_number,
+                staff_name=person.name,
+                department_code="1000",
+                department_name="総務課",
+                employment_type="regular",
+                employment_type_label="一般職",
+                guideline_title=guideline.title,
+                guideline_version="第1版",
+                content_hash="ab" * 32,
+                clauses_mastered=3,
+                clauses_total=3,
+                first_try_correct=3,
+                first_try_total=3,
+                completed_at=start,
+                attested_at=start + datetime.timedelta(hours=2 - n),  # the last person attested first
+                verification_code=f"OLD{n:09d}",
+            )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+
+    chained = {
+        record.staff_id: (record.municipality_id, record.chain_index) for record in CompletionRecord.objects.all()
+    }
+    assert chained == {people[2].pk: (ashiya.pk, 0), people[0].pk: (ashiya.pk, 1), people[1].pk: (sukagawa.pk, 0)}
+    ok, output = _verify()
+    assert ok, output
+    assert f"{ashiya.code} {ashiya.name}: 2 records, chain intact" in output
