@@ -240,6 +240,8 @@ ALLOWED_WORDS = {
     "my",
     "slug",
 }
+# Keys as printed on the keyboard, in Wagtail's keyboard shortcuts dialog ("Ctrl + Shift + v").
+KEYS = re.compile(r"(Ctrl|Shift|Alt|Option|Cmd|Esc|Enter|Tab|Backspace|[⌘⌥⇧])(\s*\+\s*(\S|Shift|Alt|Enter|Tab))*")
 IDENTIFIER = re.compile(r"[a-z0-9_.:/#-]+|[A-Za-z0-9_.+-]*/[A-Za-z0-9_./+-]*")
 
 
@@ -249,7 +251,7 @@ def english_left(markup: str, data: set[str] = frozenset()) -> set[str]:
     test's own data, and a bare lower-case identifier or path is taken for data too."""
     left = set()
     for segment in visible_segments(markup):
-        if not ASCII_WORD.search(segment) or IDENTIFIER.fullmatch(segment):
+        if not ASCII_WORD.search(segment) or IDENTIFIER.fullmatch(segment) or KEYS.fullmatch(segment):
             continue
         words = set(re.findall(r"[A-Za-z][A-Za-z_]*", re.sub(r"https?://\\S+", "", segment)))
         if any(w not in ALLOWED_WORDS and w not in data for w in words if len(w) > 1):
