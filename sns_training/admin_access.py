@@ -469,20 +469,19 @@ class AdminAccessMiddleware:
 
 def menu_items_allowed(request: HttpRequest, menu_items: list) -> list:
     """The menu items whose page the user may open: a platform admin's views leave the menus of
-    everyone else (items without a URL of their own, such as submenus, stay)."""
+    everyone else (submenus and items whose URL is not an admin view stay)."""
     from django.urls import Resolver404, resolve
 
     if request.user.is_superuser:
         return list(menu_items)
     kept = []
     for item in menu_items:
-        url = getattr(item, "url", None)
-        if url:
-            try:
-                match = resolve(url.split("?", 1)[0])
-            except Resolver404:
-                continue
-            if match.route.startswith("admin/") and policy_for(match.view_name).platform_only:
-                continue
+        url = getattr(item, "url", None) or ""
+        try:
+            match = resolve(str(url).split("?", 1)[0]) if str(url).startswith("/") else None
+        except Resolver404:
+            match = None  # a submenu ("#") or an outside link: not an admin view of ours to refuse
+        if match is not None and match.route.startswith("admin/") and policy_for(match.view_name).platform_only:
+            continue
         kept.append(item)
     return kept
