@@ -244,6 +244,37 @@ def _content_hash(guideline: GuidelinePage, chapters: list[ChapterPage]) -> str:
 
 
 @transaction.atomic
+def _answers_of_year(*, staff, guideline: GuidelinePage, chapters: list, fiscal_year: int) -> list[AttemptItem]:
+    """The person's graded answers on the required chapters in the 年度 (the year's progress was
+    made of them), oldest first."""
+    return list(
+        AttemptItem.objects.filter(
+            attempt__staff=staff,
+            attempt__guideline=guideline,
+            attempt__state=QuizAttempt.State.GRADED,
+            attempt__chapter_id__in={chapter.pk for chapter in chapters},
+            attempt__submitted_at__date__gte=fiscal_year_start(fiscal_year),
+            attempt__submitted_at__date__lt=fiscal_year_start(fiscal_year + 1),
+        )
+        .select_related("attempt", "question")
+        .order_by("attempt__submitted_at", "position")
+    )
+
+
+def _answer_evidence(item: AttemptItem) -> dict:
+    """One answer as the completion record keeps it."""
+    return {
+        "attempt": item.attempt_id,
+        "submitted_at": item.attempt.submitted_at.isoformat(),
+        "question": item.question_id,
+        "question_id": item.question.external_id,
+        "question_version": item.question_version,
+        "clause": item.clause_key,
+        "selected": item.selected,
+        "correct": item.is_correct,
+    }
+
+
 def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, agreed: bool) -> CompletionRecord:
     """The person attests (誓約) to the guideline version they were shown, once every chapter
     required of them is passed. Writes the CompletionRecord, once per 年度 (a repeat returns it)."""
@@ -267,20 +298,7 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
     if not progress["complete"]:
         raise QuizError(_("まだ合格していない章があります。すべての章に合格してから誓約してください。"))
     required = [row["chapter"] for row in progress["rows"] if row["required"]]
-    required_ids = {chapter.pk for chapter in required}
-    items = list(
-        AttemptItem.objects.filter(
-            attempt__staff=staff,
-            attempt__guideline=guideline,
-            attempt__state=QuizAttempt.State.GRADED,
-            attempt__chapter_id__in=required_ids,
-            # This 年度's answers: the year's progress was made of them.
-            attempt__submitted_at__date__gte=fiscal_year_start(fiscal_year),
-            attempt__submitted_at__date__lt=fiscal_year_start(fiscal_year + 1),
-        )
-        .select_related("attempt", "question")
-        .order_by("attempt__submitted_at", "position")
-    )
+    items = _answers_of_year(staff=staff, guideline=guideline, chapters=required, fiscal_year=fiscal_year)
     first_try: dict[str, bool] = {}
     for item in items:
         first_try.setdefault(item.clause_key, bool(item.is_correct))
@@ -307,19 +325,7 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
         guideline_revision_id=guideline.live_revision_id,
         chapter_revisions={str(chapter.pk): chapter.live_revision_id for chapter in required},
         content_hash=_content_hash(guideline, required),
-        answers=[
-            {
-                "attempt": item.attempt_id,
-                "submitted_at": item.attempt.submitted_at.isoformat(),
-                "question": item.question_id,
-                "question_id": item.question.external_id,
-                "question_version": item.question_version,
-                "clause": item.clause_key,
-                "selected": item.selected,
-                "correct": item.is_correct,
-            }
-            for item in items
-        ],
+        answers=[_answer_evidence(item) for item in items],
         clauses_mastered=len(required_keys & mastered),
         clauses_total=len(required_keys),
         first_try_correct=sum(first_try[key] for key in required_keys),

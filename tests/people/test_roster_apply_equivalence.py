@@ -1,4 +1,4 @@
-"""The roster import writes with bulk statements (people.services._staff_plan_apply) what the
+"""The roster import writes with bulk statements (people.roster_import._staff_plan_apply) what the
 single-person services write one person at a time: on two municipalities set up alike, a roster
 that creates, transfers, deactivates and reactivates people leaves exactly the same staff, user,
 address, department-history and training-assignment rows as staff_create, staff_transfer,

@@ -1,0 +1,360 @@
+"""Writes of the roster import: keeping an upload (the dry run), committing it all or nothing, and
+purging old uploads (docs/decisions/0012). The planning is in people/roster/; the single-person
+writes in people/services.py, which re-exports these names."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from wagtail.log_actions import log
+
+from . import roster
+from .models import Department, DepartmentMembership, Municipality, RosterImport, StaffMember, User, login_username
+from .services import PeopleError, _memberships_change, _roster_changed
+
+# Fields a roster line may change, by the names Plan.changes uses (department: the FK's name).
+STAFF_FIELDS = ("name", "kana", "employment_type", "start_date", "department")
+
+
+PURGED_MESSAGE = gettext_noop(
+    "このファイルは保存期間を過ぎたため削除しました。取り込むには、ファイルをもう一度アップロードしてください。"
+)
+
+
+class RosterPlanChanged(PeopleError):
+    """The data changed between the dry run and the commit; `plan` is what the file would do now."""
+
+    def __init__(self, message: str, plan: roster.Plan):
+        super().__init__(message)
+        self.plan = plan
+
+
+def roster_import_create(
+    *, municipality: Municipality, kind: str, file_name: str, content: bytes, user: User | None
+) -> RosterImport:
+    """Read and plan an uploaded file (the dry run) and keep it for the commit. Writes nothing but the
+    upload itself; a file that cannot be read at all is refused with PeopleError and not kept."""
+    try:
+        plan = roster.plan_for(kind=kind, municipality=municipality, content=content, user=user)
+    except roster.RosterFileError as exc:
+        raise PeopleError(str(exc)) from exc
+    return RosterImport.objects.create(
+        municipality=municipality,
+        kind=kind,
+        file_name=file_name[:255],
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        encoding=plan.encoding,
+        plan_digest=plan.digest,
+        summary=plan.summary(),
+        uploaded_by=user,
+    )
+
+
+def roster_import_plan(*, roster_import: RosterImport, user: User | None = None) -> roster.Plan:
+    """The stored file planned again against today's data (the error list download, the commit)."""
+    if roster_import.content_purged_at is not None:
+        raise PeopleError(_(PURGED_MESSAGE))
+    return roster.plan_for(
+        kind=roster_import.kind,
+        municipality=roster_import.municipality,
+        content=bytes(roster_import.content),
+        user=user,
+        on=timezone.localdate(),
+    )
+
+
+@transaction.atomic
+def roster_import_refresh(*, roster_import: RosterImport, plan: roster.Plan) -> RosterImport:
+    """Keep a newer dry run of a file not yet committed (after a commit found the data changed)."""
+    locked = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
+    if locked.status == RosterImport.Status.DRY_RUN:
+        locked.summary = plan.summary()
+        locked.plan_digest = plan.digest
+        locked.save(update_fields=["summary", "plan_digest"])
+    return locked
+
+
+def roster_import_commit(*, roster_import: RosterImport, plan_digest: str, user: User | None) -> RosterImport:
+    """Apply a dry-run import, all of it or nothing: the stored file is planned again under a lock
+    on the municipality; any error line, a plan that differs from the one confirmed (`plan_digest`)
+    or a second commit is refused. Sends roster_changed and logs people.roster_imported."""
+    with transaction.atomic():
+        municipality = Municipality.objects.select_for_update().get(pk=roster_import.municipality_id)
+        locked = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
+        if locked.content_purged_at is not None:
+            raise PeopleError(_(PURGED_MESSAGE))
+        if locked.status != RosterImport.Status.DRY_RUN:
+            raise PeopleError(_("このファイルは既に取り込まれています。"))
+        if locked.dry_run_expired:
+            # The re-plan below catches changes in this database only; a day-old export from the
+            # personnel system may itself be out of date, so a fresh file is asked for.
+            raise PeopleError(
+                _(
+                    "アップロードから1日以上たった確認結果は取り込めません。その後に名簿が変わっているかもしれないため、"
+                    "最新のファイルをもう一度アップロードしてください。"
+                )
+            )
+        on = timezone.localdate()
+        try:
+            plan = roster.plan_for(
+                kind=locked.kind, municipality=municipality, content=bytes(locked.content), user=user, on=on
+            )
+        except roster.RosterFileError as exc:
+            raise PeopleError(str(exc)) from exc
+        if plan.has_errors:
+            raise PeopleError(
+                _(
+                    "エラーのある行が%(count)s件あるため、取り込めません。ファイルを直して、もう一度アップロードしてください。"
+                )
+                % {"count": len(plan.errors)}
+            )
+        if plan.digest != plan_digest:
+            raise RosterPlanChanged(
+                _(
+                    "確認した後に職員・所属のデータが変わったため、取り込みませんでした。"
+                    "最新の確認結果を表示しています。内容を確かめて、もう一度「取り込む」を押してください。"
+                ),
+                plan,
+            )
+        if locked.kind == RosterImport.Kind.STAFF:
+            result = _staff_plan_apply(plan, on=on)
+            _roster_changed(municipality=municipality, on=on, **result)
+            action = "people.roster_imported"
+        else:
+            _department_plan_apply(plan)
+            action = "people.departments_imported"
+        counts = {kind: count for kind, count in plan.counts().items() if count}
+        locked.status = RosterImport.Status.COMMITTED
+        locked.committed_by = user
+        locked.committed_at = timezone.now()
+        locked.summary = {**plan.summary(), "committed_on": on.isoformat()}
+        locked.plan_digest = plan.digest
+        locked.save(update_fields=["status", "committed_by", "committed_at", "summary", "plan_digest"])
+        log(
+            instance=locked,
+            action=action,
+            user=user,
+            data={"file_name": locked.file_name, "lines": plan.line_count, "counts": counts, "on": on.isoformat()},
+        )
+    return locked
+
+
+@dataclass(frozen=True)
+class RosterPurgeResult:
+    purged: int  # committed imports whose file was emptied
+    deleted: int  # dry runs never committed, deleted
+
+
+def roster_imports_purge(*, older_than: datetime.timedelta) -> RosterPurgeResult:
+    """Retention of the uploaded files (names and addresses of every employee): imports uploaded
+    more than `older_than` ago lose their bytes, keeping the row, file name, SHA-256, summary, who
+    and when as the audit trail (logged people.roster_import_purged); dry runs never committed are
+    deleted. Run daily by `manage.py purge_roster_imports`."""
+    if older_than < RosterImport.DRY_RUN_MAX_AGE:
+        raise PeopleError(_("保存期間は1日以上にしてください。"))
+    now = timezone.now()
+    with transaction.atomic():
+        # Locked, so a commit running now either finishes first (and its file is purged) or waits
+        # and then finds the import purged or deleted.
+        rows = list(
+            RosterImport.objects.select_for_update()
+            .filter(uploaded_at__lt=now - older_than, content_purged_at__isnull=True)
+            .only("pk", "kind", "file_name", "status", "uploaded_at")
+            .order_by("pk")
+        )
+        committed = [r for r in rows if r.status == RosterImport.Status.COMMITTED]
+        dry_runs = [r.pk for r in rows if r.status == RosterImport.Status.DRY_RUN]
+        for start in range(0, len(committed), roster.IN_CHUNK):
+            chunk = committed[start : start + roster.IN_CHUNK]
+            RosterImport.objects.filter(pk__in=[r.pk for r in chunk]).update(content=b"", content_purged_at=now)
+        for start in range(0, len(dry_runs), roster.IN_CHUNK):
+            chunk = dry_runs[start : start + roster.IN_CHUNK]
+            RosterImport.objects.filter(pk__in=chunk).defer("content", "summary").delete()
+        for item in committed:
+            log(
+                instance=item,
+                action="people.roster_import_purged",
+                user=None,
+                data={"file_name": item.file_name, "uploaded_at": item.uploaded_at.isoformat()},
+            )
+    return RosterPurgeResult(purged=len(committed), deleted=len(dry_runs))
+
+
+def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date) -> dict[str, list[int]]:
+    """Write a staff plan with bulk statements; the pks for roster_changed. Pinned to write what
+    the single-person services write (tests/people/test_roster_apply_equivalence.py)."""
+    creates = plan.of_kind(roster.CREATE)
+    users, created = _staff_rows_create(plan.municipality, creates)
+    changed = [r for r in plan.rows if r.existing is not None and r.kind != roster.UNCHANGED]
+    address_users = _staff_rows_update(changed)
+    for start in range(0, len(address_users), roster.IN_CHUNK):
+        EmailAddress.objects.filter(user_id__in=address_users[start : start + roster.IN_CHUNK]).delete()
+    new_addresses = [
+        EmailAddress(user_id=row.existing.user_id, email=row.changes["email"][1], primary=True, verified=True)
+        for row in changed
+        if "email" in row.changes
+    ] + [
+        EmailAddress(user=user, email=row.email, primary=True, verified=True)
+        for row, user in zip(creates, users, strict=True)
+        if row.email
+    ]
+    EmailAddress.objects.bulk_create(new_addresses, batch_size=1000)
+    DepartmentMembership.objects.bulk_create(
+        [
+            DepartmentMembership(staff=member, department_id=member.department_id, valid_from=member.start_date)
+            for member in created
+        ],
+        batch_size=1000,
+    )
+    transferred = [r.existing.pk for r in changed if r.kind == roster.TRANSFER]
+    deactivated = [r.existing.pk for r in changed if r.kind == roster.DEACTIVATE]
+    reactivated = [r.existing.pk for r in changed if r.kind == roster.REACTIVATE]
+    moves = {r.existing.pk: r.department_id for r in changed if r.kind in (roster.TRANSFER, roster.REACTIVATE)}
+    _memberships_change(on=on, moves=moves, ends=deactivated)
+    return {
+        "created": [member.pk for member in created],
+        "transferred": transferred,
+        "deactivated": deactivated,
+        "reactivated": reactivated,
+    }
+
+
+def _staff_rows_create(municipality, creates: list) -> tuple[list[User], list[StaffMember]]:
+    """The new people's log-ins and staff records, in two bulk INSERTs."""
+    users = [
+        User(
+            username=login_username(municipality.code, row.number),
+            email=row.email,
+            first_name=row.name[:150],
+            last_name="",
+            # What set_unusable_password() stores ("!" + 40 random characters), without its cost
+            # of 40 secrets.choice() calls per person.
+            password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20),
+        )
+        for row in creates
+    ]
+    User.objects.bulk_create(users, batch_size=1000)
+    created = [
+        StaffMember(
+            user=user,
+            municipality=municipality,
+            staff_number=row.number,
+            name=row.name,
+            kana=row.kana,
+            department_id=row.department_id,
+            employment_type=row.employment_type,
+            start_date=row.start_date,
+        )
+        for row, user in zip(creates, users, strict=True)
+    ]
+    StaffMember.objects.bulk_create(created, batch_size=1000)
+    return users, created
+
+
+def _staff_rows_update(changed: list) -> list[int]:
+    """The changed people's staff and user rows, one UPDATE per set of changed fields (most rows
+    change one field), not every field of every row; the users whose address changes."""
+    staff_updates: dict[tuple[str, ...], list[StaffMember]] = defaultdict(list)
+    user_updates, address_users = [], []
+    for row in changed:
+        current = row.existing
+        fields = [name for name in STAFF_FIELDS if name in row.changes]
+        if row.kind in (roster.DEACTIVATE, roster.REACTIVATE):
+            fields.append("is_active")
+        if row.demote:
+            fields.append("role")  # in the UPDATE that deactivates them (the check constraint)
+        staff_updates[tuple(fields)].append(
+            StaffMember(
+                pk=current.pk,
+                name=row.name,
+                kana=row.kana,
+                department_id=row.department_id,
+                employment_type=row.employment_type,
+                start_date=row.start_date,
+                is_active=row.active,
+                role=StaffMember.Role.EMPLOYEE if row.demote else current.role,
+            )
+        )
+        if row.kind in (roster.DEACTIVATE, roster.REACTIVATE) or {"name", "email"} & row.changes.keys():
+            user_updates.append(
+                User(
+                    pk=current.user_id,
+                    first_name=row.name[:150],
+                    email=row.changes["email"][1] if "email" in row.changes else current.email,
+                    is_active=row.active if row.kind in (roster.DEACTIVATE, roster.REACTIVATE) else current.user_active,
+                )
+            )
+        if "email" in row.changes:
+            address_users.append(current.user_id)
+    for fields, members in staff_updates.items():
+        if fields:
+            StaffMember.objects.bulk_update(members, fields, batch_size=1000)
+    User.objects.bulk_update(user_updates, ["first_name", "email", "is_active"], batch_size=1000)
+    return address_users
+
+
+def _department_plan_apply(plan: roster.Plan) -> None:
+    """Write a department plan: new departments first, then every department whose name, parent,
+    path or depth differs from the tree the file describes (a moved subtree gets new paths)."""
+    municipality = plan.municipality
+    Department.objects.bulk_create(
+        [
+            Department(municipality=municipality, code=row.code, name=row.name, path="/", depth=1)
+            for row in plan.of_kind(roster.CREATE)
+        ],
+        batch_size=1000,
+    )
+    departments = {d.code: d for d in Department.objects.filter(municipality=municipality).order_by()}
+    by_pk = {d.pk: d for d in departments.values()}
+    parent_code = {code: by_pk[d.parent_id].code if d.parent_id else "" for code, d in departments.items()}
+    names = {code: d.name for code, d in departments.items()}
+    for row in plan.rows:
+        parent_code[row.code] = row.parent_code
+        names[row.code] = row.name
+    paths: dict[str, tuple[str, int]] = {}
+
+    def path_of(code: str) -> tuple[str, int]:
+        if code not in paths:
+            chain = []
+            walk = code
+            while walk and walk not in paths:
+                chain.append(walk)
+                walk = parent_code[walk]
+            prefix, depth = paths[walk] if walk else ("/", 0)
+            for item in reversed(chain):
+                prefix, depth = f"{prefix}{departments[item].pk}/", depth + 1
+                paths[item] = (prefix, depth)
+        return paths[code]
+
+    changed = []
+    for code, department in departments.items():
+        path, depth = path_of(code)
+        parent = departments[parent_code[code]] if parent_code[code] else None
+        parent_id = parent.pk if parent else None
+        if (department.name, department.parent_id, department.path, department.depth) != (
+            names[code],
+            parent_id,
+            path,
+            depth,
+        ):
+            if len(path) > Department._meta.get_field("path").max_length:
+                raise PeopleError(_("所属「%(code)s」の階層が深すぎます。") % {"code": code})
+            department.name, department.parent_id, department.path, department.depth = (
+                names[code],
+                parent_id,
+                path,
+                depth,
+            )
+            changed.append(department)
+    Department.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=1000)
