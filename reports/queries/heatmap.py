@@ -46,6 +46,15 @@ class HeatRow:
     clause: ClauseInfo
     cells: list[HeatCell]
     total: HeatCell
+    # The municipality's staff on the same guideline the 年度 before: how the clause went then.
+    previous: HeatCell = field(default_factory=HeatCell)
+
+    @property
+    def change(self) -> float | None:
+        """Percentage points of first-try misses against the year before (negative: better)."""
+        if self.total.share is None or self.previous.share is None:
+            return None
+        return round(self.total.share - self.previous.share, 1)
 
 
 @dataclass
@@ -63,7 +72,8 @@ def clause_heatmap(
 ) -> Heatmap:
     """Departments (rolled up to `depth`, 部 by default) × clauses: of the cycle's assignees, the
     share whose first answer on the clause was wrong (ClauseProgress.first_attempt_missed),
-    by the department each belonged to on `as_of`. Two queries: the counts and the chapters."""
+    by the department each belonged to on `as_of`; beside it, each clause the 年度 before (mastery
+    across years). Three queries: the counts, the chapters and last year's counts."""
     end = day_end(as_of)
     assignees = Assignment.objects.filter(cycle=cycle, assigned_on__lte=as_of).filter(active_at(end))
     progress = ClauseProgress.objects.of_year(cycle.fiscal_year).filter(
@@ -96,11 +106,27 @@ def clause_heatmap(
         HeatRow(clause, [cells.get((clause.key, node.pk), HeatCell()) for node in columns], totals[clause.key])
         for clause in clauses
     ]
+    previous = _previous_year(cycle)
+    for row in rows:
+        row.previous = previous.get(row.clause.key, HeatCell())
     grand = HeatCell()
     for cell in totals.values():
         grand.answered += cell.answered
         grand.missed += cell.missed
     return Heatmap(cycle.guideline, as_of, depth, columns, rows, grand)
+
+
+def _previous_year(cycle: TrainingCycle) -> dict[str, HeatCell]:
+    """Per clause, the first-try misses of the municipality's staff on the guideline the 年度
+    before the cycle's (whoever was trained then: last year's record, not this year's audience)."""
+    rows = (
+        ClauseProgress.objects.of_year(cycle.fiscal_year - 1)
+        .filter(guideline_id=cycle.guideline_id)
+        .values("clause_key")
+        .annotate(answered=Count("pk"), missed=Count("pk", filter=Q(first_attempt_missed=True)))
+        .order_by()
+    )
+    return {row["clause_key"]: HeatCell(row["answered"], row["missed"]) for row in rows}
 
 
 HEATMAP_COLUMNS = (
@@ -112,6 +138,7 @@ HEATMAP_COLUMNS = (
     Column(_("回答者数"), Kind.NUMBER),
     Column(_("初回誤答数"), Kind.NUMBER),
     Column(_("初回誤答率（%）"), Kind.NUMBER),
+    Column(_("前年度の初回誤答率（%）"), Kind.NUMBER),
 )
 
 
@@ -123,8 +150,22 @@ def heatmap_export_rows(heatmap: Heatmap) -> list[tuple]:
         for node, cell in zip(heatmap.departments, row.cells, strict=True):
             if cell.answered:
                 c = row.clause
-                rows.append((node.code, node.name, c.key, c.number, c.heading, cell.answered, cell.missed, cell.share))
+                rows.append(
+                    (node.code, node.name, c.key, c.number, c.heading, cell.answered, cell.missed, cell.share, None)
+                )
     for row in heatmap.rows:
         c, cell = row.clause, row.total
-        rows.append((None, str(_("合計")), c.key, c.number, c.heading, cell.answered, cell.missed, cell.share))
+        rows.append(
+            (
+                None,
+                str(_("合計")),
+                c.key,
+                c.number,
+                c.heading,
+                cell.answered,
+                cell.missed,
+                cell.share,
+                row.previous.share,
+            )
+        )
     return rows

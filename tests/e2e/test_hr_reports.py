@@ -16,8 +16,8 @@ from .conftest import hr_account
 from .helpers import Account, axe_violations, log_in
 
 TOKYO = datetime.timezone(datetime.timedelta(hours=9))
-# Wagtail's own filter toggle, once a filter is active: its aria-label is "Show filters" (Wagtail has
-# no Japanese for it) while the count badge beside it is visible text. Wagtail's markup, not the
+# Wagtail's own filter toggle, once a filter is active: its aria-label is 「絞り込みを表示」 (the
+# project's catalog, locale_admin/) while the count badge beside it is visible text. Wagtail's markup, not the
 # reports'; every other violation fails the test.
 WAGTAIL_FILTER_TOGGLE = ("label-content-name-mismatch", (".w-slim-header-action-button",))
 
@@ -104,7 +104,7 @@ def test_hr_filters_the_staff_report_and_downloads_the_xlsx(page, accounts, axe_
     expect(results).to_contain_text(employee.name)
 
     # Wagtail's filters: 状況 → 修了; the list refreshes in place and the address follows.
-    page.get_by_role("button", name="Show filters").click()
+    page.get_by_role("button", name="絞り込みを表示").click()
     page.get_by_role("button", name="状況").click()
     page.get_by_role("checkbox", name="修了").check()
     page.wait_for_url(re.compile(r"status=completed"))

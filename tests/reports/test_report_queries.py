@@ -205,6 +205,35 @@ def test_heatmap_by_top_level_department(data):
     assert heatmap.rows[0].cells[0].level == 4 and heatmap.rows[2].cells[0].level == 0
 
 
+def test_heatmap_shows_each_clause_the_year_before(data):
+    """Clause mastery across years: beside this 年度's first-try misses, the municipality's the
+    年度 before on the same guideline, and the change in points (decision 0019)."""
+    from quizzes.models import ClauseProgress
+
+    last_year = data.cycle.fiscal_year - 1  # B already missed 1-1 and 2-2 at the first try then
+    for person, missed in ((data.people.a, True), (data.people.c, False)):
+        ClauseProgress.objects.create(
+            staff=person,
+            guideline=data.guideline,
+            fiscal_year=last_year,
+            clause_key="1-1",
+            state="mastered",
+            first_attempt_missed=missed,
+        )
+
+    heatmap = clause_heatmap(
+        cycle=data.cycle, as_of=AFTER, departments=department_index(municipality=data.ashiya), depth=1
+    )
+
+    first = heatmap.rows[0]
+    assert first.clause.key == "1-1"
+    assert (first.previous.missed, first.previous.answered, first.previous.share) == (2, 3, 66.7)
+    assert first.change == 8.3  # 75.0 % this year against 66.7 %
+    assert heatmap.rows[1].previous.answered == 0 and heatmap.rows[1].change is None
+    last = heatmap.rows[3]
+    assert last.clause.key == "2-2" and (last.total.share, last.previous.share, last.change) == (0.0, 100.0, -100.0)
+
+
 def test_heatmap_by_section_follows_the_department_history(data):
     departments = department_index(municipality=data.ashiya)
 
@@ -292,6 +321,6 @@ def test_each_report_uses_a_fixed_number_of_queries_whatever_the_departments(dat
     # The index, the summary, the heat-map (counts, chapters), the item analysis (answers, chapters,
     # questions, their choices; for the discrimination index the answers by person, the chapters'
     # clauses and their clause progress) and the staff rows.
-    assert small == large == 12
+    assert small == large == 13
     assert len(summary.rows) == 30 and len(rows) == 34
     assert len(heatmap.departments) == 28  # 広報課, 総務部 (D), 人事課 and the 25 new 課

@@ -254,9 +254,12 @@ def test_heatmap_on_screen_and_downloaded(hr, data):
         "回答者数",
         "初回誤答数",
         "初回誤答率（%）",
+        "前年度の初回誤答率（%）",
     ]
-    assert rows[0] == ["1000", "企画部", "1-1", "(1)", "見出し1-1", "2", "2", "100.0"]
-    assert ["", "合計", "1-1", "(1)", "見出し1-1", "4", "3", "75.0"] in rows
+    assert rows[0] == ["1000", "企画部", "1-1", "(1)", "見出し1-1", "2", "2", "100.0", ""]
+    # The year before, only B answered 1-1 (and missed it): 100 %.
+    assert ["", "合計", "1-1", "(1)", "見出し1-1", "4", "3", "75.0", "100.0"] in rows
+    assert "前年度（全体）" in text and "100.0% 1/1（-25.0pt）" in " ".join(text.split())
     entry = last_log("reports.exported")
     assert entry.data["report"] == "clause-heatmap" and entry.data["row_count"] == len(rows)
 
@@ -474,7 +477,7 @@ def test_each_report_view_and_export_uses_the_same_queries_for_3_or_30_departmen
         "summary.xlsx": 10,
         "staff": 14,
         "staff.csv": 11,
-        "heatmap": 14,
+        "heatmap": 15,  # 1 for the year before (decision 0019)
         "items": 19,  # 3 of them for the discrimination index (decision 0019)
         "dashboard": 14,
         "personnel": 16,  # 1 for clause mastery across years
