@@ -243,7 +243,6 @@ def _content_hash(guideline: GuidelinePage, chapters: list[ChapterPage]) -> str:
     return digest.hexdigest()
 
 
-@transaction.atomic
 def _answers_of_year(*, staff, guideline: GuidelinePage, chapters: list, fiscal_year: int) -> list[AttemptItem]:
     """The person's graded answers on the required chapters in the 年度 (the year's progress was
     made of them), oldest first."""
@@ -275,6 +274,7 @@ def _answer_evidence(item: AttemptItem) -> dict:
     }
 
 
+@transaction.atomic
 def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, agreed: bool) -> CompletionRecord:
     """The person attests (誓約) to the guideline version they were shown, once every chapter
     required of them is passed. Writes the CompletionRecord, once per 年度 (a repeat returns it)."""
