@@ -11,7 +11,8 @@ set -euo pipefail
 target="${1:-}"
 # Pango, HarfBuzz subsetting: WeasyPrint (reports/certificates.py); fonts-noto-cjk: Japanese glyphs.
 run_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
-test_pkgs=(chromium slapd ldap-utils)
+# redis-server: tests/people/test_sessions_redis.py talks to a real Redis (production keeps sessions there).
+test_pkgs=(chromium slapd ldap-utils redis-server)
 # Installed without recommends: Calc alone, headless, not the whole office suite.
 norec_pkgs=()
 case "$target" in
