@@ -18,6 +18,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "training.add_trainingcycle",
             "training.change_trainingcycle",
             "reports.view_reports",
+            "identity.view_accessevent",
         }
     ),
     StaffMember.Role.DEPARTMENT_HEAD: frozenset(),

@@ -11,8 +11,12 @@ set -euo pipefail
 target="${1:-}"
 # Pango, HarfBuzz subsetting: WeasyPrint (reports/certificates.py); fonts-noto-cjk: Japanese glyphs.
 run_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+# OpenLDAP and SASL headers: pip builds python-ldap (django-auth-ldap, directory log-in) from source.
+run_pkgs+=(libldap2-dev libsasl2-dev)
 # redis-server: tests/people/test_sessions_redis.py talks to a real Redis (production keeps sessions there).
 test_pkgs=(chromium slapd ldap-utils redis-server)
+# xmlsec1: the SAML identity provider the SSO tests start (pysaml2 signs with it).
+test_pkgs+=(xmlsec1)
 # Installed without recommends: Calc alone, headless, not the whole office suite.
 norec_pkgs=()
 case "$target" in

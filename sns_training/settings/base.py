@@ -16,6 +16,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(","
 
 INSTALLED_APPS = [
     "people",
+    "identity",
     "courses",
     "quizzes",
     "reports",

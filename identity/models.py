@@ -1,0 +1,122 @@
+"""How staff of each municipality log in, and the audit of access (issue 12).
+
+`LoginPolicy` is one row per municipality: which methods it allows besides the ones configured
+in their own models, whom staff without a mailbox ask, how long first-access codes live and how
+long access-log entries are kept. `AccessEvent` is the access log: every log-in (with its method),
+failure, lock-out, MFA change, password reset, code issuance, role change and refused access."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from people import scoping
+from people.models import Municipality
+
+
+class LoginPolicy(models.Model):
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, related_name="login_policy", verbose_name=_("自治体")
+    )
+    password_allowed = models.BooleanField(
+        _("職員番号とパスワードでのログインを許可する"),
+        default=True,
+        help_text=_("オフにすると、ディレクトリまたはシングルサインオンでのみログインできます。"),
+    )
+    password_when_directory_down = models.BooleanField(
+        _("ディレクトリに接続できないときはパスワードでのログインを許可する"), default=False
+    )
+    no_mailbox_contact = models.TextField(
+        _("メールアドレスのない職員の問い合わせ先"),
+        blank=True,
+        help_text=_("パスワードを忘れた職員に表示します（例：人事課 研修担当 内線1234）。"),
+    )
+    setup_code_valid_days = models.PositiveSmallIntegerField(
+        _("初回設定コードの有効日数"), default=14, help_text=_("発行日から何日間使えるか")
+    )
+    access_log_retention_days = models.PositiveIntegerField(
+        _("アクセス記録の保存日数"), default=3 * 365, help_text=_("これを過ぎた記録は毎日の処理で削除します。")
+    )
+
+    class Meta:
+        verbose_name = _("ログイン設定")
+        verbose_name_plural = _("ログイン設定")
+
+    def __str__(self):
+        return str(self.municipality)
+
+    @classmethod
+    def for_municipality(cls, municipality_id: int) -> "LoginPolicy":
+        """The municipality's policy; the defaults (unsaved) when it has none yet."""
+        policy = cls.objects.filter(municipality_id=municipality_id).first()
+        return policy or cls(municipality_id=municipality_id)
+
+
+class AccessEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """HR: their municipality's entries; the platform admin: all; anyone else: none."""
+        return scoping.within_municipality(self, user, permission="identity.view_accessevent")
+
+
+class AccessEvent(models.Model):
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("ログイン")
+        LOGIN_FAILED = "login_failed", _("ログイン失敗")
+        LOCKED_OUT = "locked_out", _("ログイン停止")
+        LOGOUT = "logout", _("ログアウト")
+        MFA_ENROLLED = "mfa_enrolled", _("二要素認証の登録")
+        MFA_REMOVED = "mfa_removed", _("二要素認証の削除")
+        MFA_FAILED = "mfa_failed", _("二要素認証の失敗")
+        PASSWORD_RESET = "password_reset", _("パスワード再設定")
+        PASSWORD_CHANGED = "password_changed", _("パスワード変更")
+        SETUP_CODE_ISSUED = "setup_code_issued", _("初回設定コードの発行")
+        SETUP_CODE_USED = "setup_code_used", _("初回設定コードの使用")
+        SETUP_CODE_REFUSED = "setup_code_refused", _("初回設定コードの拒否")
+        SESSIONS_REVOKED = "sessions_revoked", _("セッションの無効化")
+        ROLE_CHANGED = "role_changed", _("役割の変更")
+        ACCESS_REFUSED = "access_refused", _("アクセス拒否")
+
+    class Method(models.TextChoices):
+        NONE = "", _("—")
+        PASSWORD = "password", _("パスワード")
+        DIRECTORY = "directory", _("ディレクトリ")
+        OIDC = "oidc", _("シングルサインオン（OpenID Connect）")
+        SAML = "saml", _("シングルサインオン（SAML）")
+        SETUP_CODE = "setup_code", _("初回設定コード")
+
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("種類"), max_length=30, choices=Kind.choices)
+    method = models.CharField(_("方法"), max_length=20, choices=Method.choices, blank=True, default="")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("自治体")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作した人"),
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("対象の人"),
+    )
+    username = models.CharField(_("入力されたログイン名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("接続元アドレス"), null=True, blank=True)
+    detail = models.JSONField(_("詳細"), default=dict, blank=True)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ("view",)
+        indexes = [models.Index(fields=["municipality", "-created_at"], name="accessevent_muni_created")]
+        verbose_name = _("アクセス記録")
+        verbose_name_plural = _("アクセス記録")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
