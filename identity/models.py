@@ -51,6 +51,90 @@ class LoginPolicy(models.Model):
         return policy or cls(municipality_id=municipality_id)
 
 
+class DirectoryConfig(models.Model):
+    """A municipality's directory (LDAP / Active Directory). It only authenticates: the roster
+    decides who exists. The bind password comes from the environment variable named here, or
+    from the admin when the municipality keeps it there."""
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, related_name="directory", verbose_name=_("自治体")
+    )
+    enabled = models.BooleanField(_("有効"), default=True)
+    server_uri = models.CharField(_("サーバーURI"), max_length=255, help_text=_("例：ldaps://dc01.city.example.lg.jp"))
+    start_tls = models.BooleanField(_("STARTTLSを使う"), default=False)
+    bind_dn = models.CharField(_("検索用アカウント（バインドDN）"), max_length=255, blank=True)
+    bind_password_env = models.CharField(
+        _("バインドパスワードの環境変数名"),
+        max_length=100,
+        blank=True,
+        help_text=_("パスワードをリポジトリや画面に置かないときは、サーバーの環境変数名を指定します。"),
+    )
+    bind_password = models.CharField(_("バインドパスワード"), max_length=255, blank=True)
+    user_search_base = models.CharField(
+        _("ユーザー検索ベース"), max_length=255, help_text=_("例：OU=職員,DC=city,DC=example")
+    )
+    login_attribute = models.CharField(
+        _("ログイン名の属性"), max_length=64, default="sAMAccountName", help_text=_("職員が入力する名前を持つ属性")
+    )
+    staff_number_attribute = models.CharField(
+        _("職員番号の属性"), max_length=64, default="employeeID", help_text=_("名簿の職員番号と照合する属性")
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(_("接続のタイムアウト（秒）"), default=5)
+
+    class Meta:
+        verbose_name = _("ディレクトリ設定")
+        verbose_name_plural = _("ディレクトリ設定")
+
+    def __str__(self):
+        return f"{self.municipality} {self.server_uri}"
+
+
+class SsoProvider(models.Model):
+    """One single-sign-on identity provider of a municipality (OpenID Connect or SAML 2.0),
+    matched to the staff record by a configured claim; it never creates people."""
+
+    class Protocol(models.TextChoices):
+        OIDC = "oidc", _("OpenID Connect")
+        SAML = "saml", _("SAML 2.0")
+
+    class MatchBy(models.TextChoices):
+        STAFF_NUMBER = "staff_number", _("職員番号")
+        EMAIL = "email", _("メールアドレス")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="sso_providers", verbose_name=_("自治体")
+    )
+    protocol = models.CharField(_("方式"), max_length=10, choices=Protocol.choices)
+    slug = models.SlugField(_("識別子"), unique=True, help_text=_("URLに使う半角英数字（例：ashiya-entra）"))
+    label = models.CharField(
+        _("ボタンの表示名"), max_length=100, help_text=_("例：庁内アカウント（Entra ID）でログイン")
+    )
+    enabled = models.BooleanField(_("有効"), default=True)
+    # OpenID Connect
+    issuer_url = models.URLField(_("発行者URL（OIDC）"), blank=True)
+    client_id = models.CharField(_("クライアントID（OIDC）"), max_length=255, blank=True)
+    client_secret_env = models.CharField(_("クライアントシークレットの環境変数名（OIDC）"), max_length=100, blank=True)
+    client_secret = models.CharField(_("クライアントシークレット（OIDC）"), max_length=255, blank=True)
+    # SAML 2.0
+    idp_entity_id = models.CharField(_("IdPのエンティティID（SAML）"), max_length=255, blank=True)
+    idp_sso_url = models.URLField(_("IdPのシングルサインオンURL（SAML）"), blank=True)
+    idp_x509_cert = models.TextField(_("IdPの署名証明書（SAML）"), blank=True)
+    idp_metadata_url = models.URLField(_("IdPのメタデータURL（SAML）"), blank=True)
+    # Matching
+    match_by = models.CharField(_("照合する項目"), max_length=20, choices=MatchBy.choices, default=MatchBy.STAFF_NUMBER)
+    claim = models.CharField(
+        _("照合に使うクレーム・属性名"), max_length=255, default="employee_id", help_text=_("例：employee_id、email")
+    )
+
+    class Meta:
+        ordering = ["municipality", "label"]
+        verbose_name = _("シングルサインオン設定")
+        verbose_name_plural = _("シングルサインオン設定")
+
+    def __str__(self):
+        return f"{self.municipality} {self.label}"
+
+
 class AccessEventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """HR: their municipality's entries; the platform admin: all; anyone else: none."""
