@@ -28,7 +28,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("BENCH_SETTINGS", "bench.s
 BURST_TARGET_S = 5.0  # the burst: every submit answered within this time of the release
 # The quiz pool by default covers wrk runs at up to this many submits/s (more is a clear failure
 # asking for --quiz-users; each person has one attempt, so the pool is people).
-QUIZ_RATE_BUDGET = 450
+QUIZ_RATE_BUDGET = 800
 QUIZ_USERS_MIN = 6_000
 PROFILE_WAIT_SECONDS = 5  # --profile: one more wrk run per scenario, sampling PostgreSQL's wait events
 BUSY_IDLE_PERCENT = 80.0  # below this idle share before the run, other work skews the figures
