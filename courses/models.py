@@ -25,7 +25,7 @@ from wagtail.url_routing import RouteResult
 
 from people import scoping
 
-from . import tree_cache
+from . import clause_keys, tree_cache
 from .blocks import ClauseStreamBlock
 
 
@@ -215,15 +215,27 @@ class ChapterPageForm(WagtailAdminPageForm):
         help_text=_("この章が適用される任用形態。何も選ばなければ、すべての任用形態に適用します。"),
     )
 
+    retire_citing_questions = forms.BooleanField(
+        label=_("削除する条項を引用している設問を廃止する"),
+        required=False,
+        help_text=_("条項を削除するとき、その条項を引用している設問を公開と同時に出題から外します。"),
+    )
+
     def clean(self):
         cleaned_data = super().clean()
         body = cleaned_data.get("body")
         if body is None or self.parent_page is None:
             return cleaned_data
-        mine = set()
-        for block in body:
-            mine.add(block.value["key"])
-            mine.update(item["key"] for item in block.value["items"])
+        mine = clause_keys.keys_of(body)
+        guideline = self.parent_page.specific
+        problems = clause_keys.edit_problems(
+            chapter=self.instance,
+            guideline=guideline,
+            body=body,
+            retire_citing=bool(cleaned_data.get("retire_citing_questions")),
+        )
+        for message in problems.errors:
+            self.add_error("body", message)
         siblings = ChapterPage.objects.child_of(self.parent_page)
         if self.instance.pk:
             siblings = siblings.exclude(pk=self.instance.pk)
@@ -270,6 +282,7 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         FieldPanel("audience"),
         FieldPanel("binds"),
         FieldPanel("body"),
+        FieldPanel("retire_citing_questions"),
     ]
 
     class Meta:
@@ -336,3 +349,27 @@ def live_chapters_of(guideline: GuidelinePage, *, memo=None) -> list[ChapterPage
         ),
         memo=memo,
     )
+
+
+class ClauseKey(models.Model):
+    """Every clause key a guideline has published (courses/clause_keys.py): the clause it names
+    keeps it, and once retired it is never given to another clause."""
+
+    guideline = models.ForeignKey(
+        GuidelinePage, on_delete=models.CASCADE, related_name="+", verbose_name=_("ガイドライン")
+    )
+    key = models.CharField(_("条項キー"), max_length=30)
+    chapter = models.ForeignKey(
+        ChapterPage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("章")
+    )
+    first_published_at = models.DateTimeField(_("初めて公開した日時"))
+    retired_at = models.DateTimeField(_("廃止した日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["guideline", "key"]
+        constraints = [models.UniqueConstraint(fields=["guideline", "key"], name="clause_key_unique_per_guideline")]
+        verbose_name = _("条項キー")
+        verbose_name_plural = _("条項キー")
+
+    def __str__(self):
+        return self.key

@@ -4,9 +4,9 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction, Site
-from wagtail.signals import page_unpublished, post_page_move
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from . import tree_cache
+from . import clause_keys, tree_cache
 
 _TREE_MODELS = (Page, PageViewRestriction, Site)
 
@@ -29,3 +29,12 @@ def page_tree_saved_or_deleted(sender, instance, **kwargs):
 @receiver(page_unpublished)
 def page_moved_or_unpublished(sender, **kwargs):
     _tree_changed()
+
+
+@receiver(page_published)
+def chapter_published(sender, instance, **kwargs):
+    """A published chapter's clause keys are registered, and those it dropped retired."""
+    from .models import ChapterPage
+
+    if isinstance(instance, ChapterPage):
+        clause_keys.register_published(instance)

@@ -11,6 +11,7 @@ class QuizzesConfig(AppConfig):
         from wagtail.models import TaskState
         from wagtail.signals import task_submitted
 
+        from . import receivers  # noqa: F401
         from .notifications import question_submission_notifier
 
         task_submitted.connect(

@@ -1,0 +1,13 @@
+"""Signals the courses app sends for apps to its right (docs/architecture.md).
+
+- `clauses_citing` asks who still cites clause keys about to be removed from a chapter: receivers
+  return a list of short descriptions (the quizzes app: its live questions). Sent from the chapter
+  edit form, before anything is saved.
+- `clauses_retired` says clause keys were retired when a chapter was published; receivers act in
+  the same transaction (the quizzes app retires the questions citing them).
+"""
+
+from django.dispatch import Signal
+
+clauses_citing = Signal()  # sender=GuidelinePage, guideline_id=int, keys=set[str]
+clauses_retired = Signal()  # sender=GuidelinePage, guideline_id=int, keys=set[str]
