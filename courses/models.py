@@ -176,6 +176,12 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["chapters"] = live_chapters_of(self, memo=self)
+        # Cached with the tree: a new version comes with a publish, which invalidates it.
+        context["latest_version"] = tree_cache.cached(
+            f"latest-version:{self.pk}",
+            lambda: self.versions.only("number", "guideline_id").order_by("-number").first(),
+            memo=self,
+        )
         return context
 
     def bound_employment_types(self) -> set[str] | None:
@@ -373,3 +379,36 @@ class ClauseKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class GuidelineVersion(models.Model):
+    """第N版 of a guideline (courses/versions.py): the exact text of every clause when it was
+    published. Made by the system when a chapter is published, never typed."""
+
+    guideline = models.ForeignKey(
+        GuidelinePage, on_delete=models.CASCADE, related_name="versions", verbose_name=_("ガイドライン")
+    )
+    number = models.PositiveIntegerField(_("版番号"))
+    effective_date = models.DateField(_("施行日"))
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    clauses = models.JSONField(_("条項"), default=list)
+    content_hash = models.CharField(_("本文のハッシュ（SHA-256）"), max_length=64)
+    classifications = models.JSONField(
+        _("改正の区分"), default=dict, blank=True, help_text=_("条項キーごとに minor（軽微）または substantive（実質）")
+    )
+
+    class Meta:
+        ordering = ["guideline", "number"]
+        constraints = [models.UniqueConstraint(fields=["guideline", "number"], name="guideline_version_number_unique")]
+        verbose_name = _("ガイドラインの版")
+        verbose_name_plural = _("ガイドラインの版")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _("第%(number)s版") % {"number": self.number}

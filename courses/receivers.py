@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from . import clause_keys, tree_cache
+from . import clause_keys, tree_cache, versions
 
 _TREE_MODELS = (Page, PageViewRestriction, Site)
 
@@ -38,3 +38,6 @@ def chapter_published(sender, instance, **kwargs):
 
     if isinstance(instance, ChapterPage):
         clause_keys.register_published(instance)
+        revision = kwargs.get("revision")
+        if not versions.is_deferred():
+            versions.version_record(guideline=instance.guideline, user=getattr(revision, "user", None))

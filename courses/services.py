@@ -15,6 +15,7 @@ from wagtail.models import Page, Site
 
 from people.models import Municipality
 
+from . import versions
 from .blocks import clause_key_validator
 from .models import EMPLOYMENT_TYPE_CHOICES, ChapterPage, GuidelinePage, HomePage
 
@@ -323,22 +324,25 @@ def guideline_import(*, data: dict, source: str = "fixture", update: bool = Fals
         return result
 
     existing = {c.key: c for c in ChapterPage.objects.child_of(guideline)}
-    for chapter in data["chapters"]:
-        values = _chapter_values(chapter)
-        page = existing.get(chapter["key"])
-        label = f"{chapter['number']} {chapter['title']}"
-        if page is None:
-            page = ChapterPage(slug=f"chapter-{chapter['key']}", **values)
-            guideline.add_child(instance=page)
-            _publish(page, user=user)
-            result.created.append(label)
-        else:
-            page = page.get_latest_revision_as_object()
-            if _apply(page, values):
+    # The whole file is one version of the guideline (courses/versions.py), not one per chapter.
+    with versions.deferred():
+        for chapter in data["chapters"]:
+            values = _chapter_values(chapter)
+            page = existing.get(chapter["key"])
+            label = f"{chapter['number']} {chapter['title']}"
+            if page is None:
+                page = ChapterPage(slug=f"chapter-{chapter['key']}", **values)
+                guideline.add_child(instance=page)
                 _publish(page, user=user)
-                result.updated.append(label)
+                result.created.append(label)
             else:
-                result.unchanged.append(label)
+                page = page.get_latest_revision_as_object()
+                if _apply(page, values):
+                    _publish(page, user=user)
+                    result.updated.append(label)
+                else:
+                    result.unchanged.append(label)
+    versions.version_record(guideline=guideline, user=user)
     return result
 
 

@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from wagtail import views as wagtail_views
 from wagtail.models import Site
 
 from people import scoping
 
-from . import selectors, tree_cache
+from . import selectors, tree_cache, versions
+from .models import GuidelinePage
 
 
 @login_required
@@ -44,3 +45,29 @@ def serve(request, path):
         f"site:{request.get_host()}", lambda: _site_with_root_page(request), memo=request
     )
     return wagtail_views.serve(request, path)
+
+
+@login_required
+def guideline_versions(request, pk: int):
+    """The versions (第N版) of a guideline of the viewer's municipality, newest first."""
+    guideline = get_object_or_404(GuidelinePage.objects.visible_to(request.user), pk=pk)
+    history = list(guideline.versions.order_by("-number"))
+    return render(request, "courses/guideline_versions.html", {"guideline": guideline, "versions": history})
+
+
+@login_required
+def guideline_comparison(request, pk: int, old: int, new: int):
+    """The 新旧対照表 from 第old版 to 第new版 (改正後 | 改正前, changed passages marked)."""
+    guideline = get_object_or_404(GuidelinePage.objects.visible_to(request.user), pk=pk)
+    old_version = get_object_or_404(guideline.versions, number=old)
+    new_version = get_object_or_404(guideline.versions, number=new)
+    return render(
+        request,
+        "courses/guideline_comparison.html",
+        {
+            "guideline": guideline,
+            "old": old_version,
+            "new": new_version,
+            "chapters": versions.compare(old_version, new_version),
+        },
+    )

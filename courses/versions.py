@@ -1,0 +1,165 @@
+"""Versions of a guideline (issue 14): 第N版, made by the system, never typed.
+
+Each time a chapter is published and the guideline's live text differs from its latest version,
+`version_record` stores a new version with the exact text of every clause (`clauses`) and its
+hash. `compare` builds the 新旧対照表 of two versions: per chapter, the clauses changed, added or
+removed, the changed passages marked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+_deferred = contextvars.ContextVar("guideline_versions_deferred", default=False)
+
+
+@contextlib.contextmanager
+def deferred():
+    """Publish many chapters as one change (the guideline import): no version per chapter; the
+    caller records one version at the end."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def is_deferred() -> bool:
+    return _deferred.get()
+
+
+def snapshot(guideline) -> list[dict]:
+    """The live text of a guideline: every clause and sub-clause, in document order, with its chapter."""
+    from .models import ChapterPage
+
+    clauses = []
+    for chapter in ChapterPage.objects.child_of(guideline).live().order_by("path"):
+        for clause in chapter.clauses():
+            clauses.append(
+                {
+                    "chapter_key": chapter.key,
+                    "chapter_number": chapter.number,
+                    "chapter_title": chapter.title,
+                    "chapter_part": chapter.part,
+                    **clause,
+                }
+            )
+    return clauses
+
+
+def snapshot_hash(clauses: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(clauses, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def version_record(*, guideline, user=None):
+    """Store the guideline's live text as its next version, unless it is the latest version's
+    text already. Returns the new version or None."""
+    from .models import GuidelineVersion
+
+    clauses = snapshot(guideline)
+    digest = snapshot_hash(clauses)
+    with transaction.atomic():
+        # One writer per guideline at a time: the number is the latest + 1.
+        type(guideline).objects.select_for_update().filter(pk=guideline.pk).values_list("pk").first()
+        latest = GuidelineVersion.objects.filter(guideline_id=guideline.pk).order_by("-number").first()
+        if latest is not None and latest.content_hash == digest:
+            return None
+        return GuidelineVersion.objects.create(
+            guideline_id=guideline.pk,
+            number=(latest.number + 1) if latest else 1,
+            effective_date=timezone.localdate(),
+            clauses=clauses,
+            content_hash=digest,
+            published_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+
+
+# --- 新旧対照表 ----------------------------------------------------------------------------------
+
+
+def _marked(a: str, b: str) -> tuple[SafeString, SafeString]:
+    """(new, old) as HTML, each changed passage in <mark> (改正後: inserted; 改正前: deleted)."""
+    new_parts, old_parts = [], []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        old_text, new_text = escape(a[a1:a2]), escape(b[b1:b2])
+        if op == "equal":
+            new_parts.append(new_text)
+            old_parts.append(old_text)
+            continue
+        if new_text:
+            new_parts.append(f'<mark class="diff diff--new">{new_text}</mark>')
+        if old_text:
+            old_parts.append(f'<mark class="diff diff--old">{old_text}</mark>')
+    return mark_safe("".join(new_parts)), mark_safe("".join(old_parts))  # noqa: S308 - every part escaped above
+
+
+def _text(clause: dict | None) -> str:
+    if clause is None:
+        return ""
+    head = " ".join(part for part in (clause["number"], clause["heading"]) if part)
+    return f"{head}\n{clause['body']}" if head else clause["body"]
+
+
+@dataclass
+class Row:
+    key: str
+    change: str  # "changed", "added", "removed"
+    new_html: SafeString
+    old_html: SafeString
+    classification: str = ""
+
+
+@dataclass
+class ChapterComparison:
+    number: str
+    title: str
+    part: str
+    rows: list[Row] = field(default_factory=list)
+
+
+def compare(old, new) -> list[ChapterComparison]:
+    """The 新旧対照表 from version `old` to version `new`: only chapters with a change."""
+    old_by_key = {clause["key"]: clause for clause in old.clauses}
+    new_by_key = {clause["key"]: clause for clause in new.clauses}
+    chapters: dict[tuple, ChapterComparison] = {}
+
+    def chapter_of(clause) -> ChapterComparison:
+        ident = (clause["chapter_key"], clause["chapter_part"])
+        if ident not in chapters:
+            chapters[ident] = ChapterComparison(
+                clause["chapter_number"], clause["chapter_title"], clause["chapter_part"]
+            )
+        return chapters[ident]
+
+    classifications = new.classifications or {}
+    for clause in new.clauses:
+        before = old_by_key.get(clause["key"])
+        if before is not None and _text(before) == _text(clause):
+            continue
+        new_html, old_html = _marked(_text(before), _text(clause))
+        chapter_of(clause).rows.append(
+            Row(
+                key=clause["key"],
+                change="changed" if before is not None else "added",
+                new_html=new_html,
+                old_html=old_html,
+                classification=classifications.get(clause["key"], ""),
+            )
+        )
+    for clause in old.clauses:
+        if clause["key"] not in new_by_key:
+            new_html, old_html = _marked(_text(clause), "")
+            chapter_of(clause).rows.append(
+                Row(key=clause["key"], change="removed", new_html=new_html, old_html=old_html)
+            )
+    return list(chapters.values())
