@@ -3,10 +3,12 @@ guidelines live, and running it again loads nothing twice."""
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from wagtail.models import GroupPagePermission, Page, Revision, Workflow, WorkflowPage
@@ -132,3 +134,19 @@ def test_the_platform_admin_can_open_the_admin(client, demo):
     )
     assert response.redirect_chain[-1][0] == "/admin/"
     assert response.status_code == 200
+
+
+def test_the_demo_has_an_amendment_with_its_comparison(demo):
+    from courses import versions
+
+    guideline = GuidelinePage.objects.get(slug="ashiya-sns-guideline")
+    first, second = guideline.versions.order_by("number")
+    chapters = versions.compare(first, second)
+    rows = {row.key: row for chapter in chapters for row in chapter.rows}
+    assert set(rows) == {"2", "8-6"}
+    assert 'Instagram<mark class="diff diff--new">、LINE</mark>、YouTube' in rows["2"].new_html
+    assert second.classifications == {"2": "substantive", "8-6": "substantive"}
+    # The seed text stays the first version, verbatim.
+    seed = json.loads((settings.BASE_DIR / "fixtures" / "guidelines" / "ashiya.json").read_text(encoding="utf-8"))
+    assert [c for c in first.clauses if c["key"] == "2"][0]["body"] == seed["chapters"][1]["clauses"][0]["body"]
+    assert GuidelinePage.objects.get(slug="sukagawa-sns-guideline").versions.count() == 1

@@ -33,6 +33,7 @@ class Command(BaseCommand):
             call_command("import_questions", stdout=self.stdout)
             for m in data["municipalities"]:
                 self._municipality(m, data["password"])
+            self._demo_amendment()
             for su in data["superusers"]:
                 if not User.objects.filter(username=su["username"]).exists():
                     user = User.objects.create_superuser(su["username"], su["email"], data["password"])
@@ -40,6 +41,53 @@ class Command(BaseCommand):
 
                     EmailAddress.objects.create(user=user, email=su["email"], primary=True, verified=True)
         self.stdout.write(self.style.SUCCESS(_("デモデータの準備ができました。")))
+
+    # A demo amendment of 芦屋市's guideline (issue 14): its 第2版 adds LINE to the definition and
+    # has trouble reported to the 所属長 at once. Not the city's text: the seed stays 第1版, verbatim.
+    DEMO_AMENDMENT = {
+        "slug": "ashiya-sns-guideline",
+        "clauses": {
+            "2": (
+                "X、Facebook、Instagram、YouTube 及び TikTok に代表される",
+                "X、Facebook、Instagram、LINE、YouTube 及び TikTok に代表される",
+            ),
+            "8-6": (
+                "所属長を通じて広報所管課長まで速やかに連絡すること。",
+                "直ちに所属長に報告し、所属長は広報所管課長まで速やかに連絡すること。",
+            ),
+        },
+    }
+
+    def _demo_amendment(self):
+        from courses import versions
+
+        guideline = GuidelinePage.objects.filter(slug=self.DEMO_AMENDMENT["slug"]).first()
+        if guideline is None or guideline.versions.count() != 1:
+            return
+        changes = self.DEMO_AMENDMENT["clauses"]
+        with versions.deferred():
+            for chapter in ChapterPage.objects.child_of(guideline).order_by("path"):
+                page = chapter.get_latest_revision_as_object()
+                raw = page.body.raw_data
+                changed = False
+                for block in raw:
+                    value = block["value"]
+                    for target in [value, *[item.get("value", item) for item in value.get("items", [])]]:
+                        if target["key"] in changes:
+                            old, new = changes[target["key"]]
+                            target["body"] = target["body"].replace(old, new)
+                            changed = True
+                if changed:
+                    page.body = raw
+                    page.save_revision().publish()
+        version = versions.version_record(guideline=guideline)
+        if version is not None:
+            version.classifications = {key: "substantive" for key in changes}
+            version.save(update_fields=["classifications"])
+            self.stdout.write(
+                _("%(name)s: デモ用の改正例（%(label)s）と新旧対照表を作りました。")
+                % {"name": guideline.municipality.name, "label": version.label}
+            )
 
     def _municipality(self, m, password):
         from django.contrib.auth.hashers import make_password
