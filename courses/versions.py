@@ -44,17 +44,30 @@ def snapshot(guideline) -> list[dict]:
 
     clauses = []
     for chapter in ChapterPage.objects.child_of(guideline).live().order_by("path"):
-        for clause in chapter.clauses():
-            clauses.append(
-                {
-                    "chapter_key": chapter.key,
-                    "chapter_number": chapter.number,
-                    "chapter_title": chapter.title,
-                    "chapter_part": chapter.part,
-                    **clause,
-                }
-            )
+        clauses.extend(chapter_clauses(chapter))
     return clauses
+
+
+def chapter_clauses(chapter) -> list[dict]:
+    """One chapter's clauses as a version stores them (with the chapter's number and title)."""
+    return [
+        {
+            "chapter_key": chapter.key,
+            "chapter_number": chapter.number,
+            "chapter_title": chapter.title,
+            "chapter_part": chapter.part,
+            **clause,
+        }
+        for clause in chapter.clauses()
+    ]
+
+
+@dataclass
+class Text:
+    """Clauses to compare that are not (yet) a stored version: a chapter's live text or draft."""
+
+    clauses: list[dict]
+    classifications: dict = field(default_factory=dict)
 
 
 def snapshot_hash(clauses: list[dict]) -> str:

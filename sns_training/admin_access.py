@@ -317,6 +317,8 @@ POLICIES: dict[str, Policy] = {
     "wagtailadmin_pages:add_subpage": _page_kwargs("parent_page_id"),
     "wagtailadmin_pages:usage": _page_kwargs("page_id"),
     "wagtailadmin_pages:edit": _page_kwargs("page_id"),
+    # The 新旧対照表 of a chapter's draft (courses/admin_views.py).
+    "courses_chapter_changes": _page_kwargs("page_id"),
     "wagtailadmin_pages:preview_on_edit": _page_kwargs("page_id"),
     "wagtailadmin_pages:view_draft": _page_kwargs("page_id"),
     "wagtailadmin_pages:delete": _page_kwargs("page_id"),

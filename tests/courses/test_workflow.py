@@ -168,3 +168,27 @@ def test_the_editor_cannot_move_the_guideline_to_another_city(client, setup, suk
     draft = GuidelinePage.objects.get(pk=guideline.pk).get_latest_revision_as_object()
     assert draft.version_label == "第2版"
     assert draft.municipality.name == "芦屋市"
+
+
+def test_the_approver_sees_the_comparison_of_the_draft_before_approving(client, setup):
+    chapter = setup["chapter"]
+    client.force_login(setup["editor"])
+    edit_url = reverse("wagtailadmin_pages:edit", args=[chapter.pk])
+    client.post(edit_url, _edit_data(client, chapter, body_text=EDITED, action="action-submit"))
+    changes_url = reverse("courses_chapter_changes", args=[chapter.pk])
+    assert changes_url in client.get(edit_url).content.decode()  # the 「新旧対照表」 button
+
+    client.force_login(setup["approver"])
+    response = client.get(changes_url)
+    assert response.status_code == 200
+    text = response_text(response)
+    assert "改正後（この下書き）" in text and "改正前（公開中）" in text
+    page = response.content.decode()
+    assert '<mark class="diff diff--new">、編集者が直した</mark>' in page
+    assert '利用する際の<mark class="diff diff--old">元の</mark>本文です。' in page
+
+    client.force_login(setup["suka_approver"])
+    assert client.get(changes_url).status_code == 404
+    client.force_login(setup["reader"])  # no admin access at all: Wagtail sends them to log in
+    response = client.get(changes_url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
