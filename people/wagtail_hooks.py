@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from .viewsets import MunicipalityViewSet, RosterImportViewSet
+from .viewsets import MunicipalityViewSet, RolesViewSet, RosterImportViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -14,6 +14,11 @@ def register_municipality_viewset():
 @hooks.register("register_admin_viewset")
 def register_roster_import_viewset():
     return RosterImportViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_roles_viewset():
+    return RolesViewSet()
 
 
 @hooks.register("register_log_actions")
