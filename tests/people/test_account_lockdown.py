@@ -87,27 +87,41 @@ class TestWagtailAccountPage:
 
     def test_a_post_with_name_and_email_changes_nothing(self, client, hr):
         client.force_login(hr.user)
-        response = client.post(
-            "/admin/account/",
-            {
-                "name_email-first_name": "市長",
-                "name_email-last_name": "なりすまし",
-                "name_email-email": "attacker@evil.example",
-                "first_name": "市長",
-                "last_name": "なりすまし",
-                "email": "attacker@evil.example",
-                "locale-preferred_language": "ja",
-                "locale-current_time_zone": "",
-                "theme-theme": "system",
-                "theme-density": "default",
-                "theme-contrast": "system",
-                "theme-keyboard_shortcuts": "on",
-            },
-        )
+        response = client.post("/admin/account/", ACCOUNT_POST)
         assert response.status_code in (200, 302)
         hr.user.refresh_from_db()
         assert (hr.user.first_name, hr.user.last_name, hr.user.email) == ("人事 太郎", "", "hr@ashiya.example.jp")
         assert _addresses(hr.user) == [("hr@ashiya.example.jp", True, True)]
+
+    def test_the_same_post_would_rename_through_wagtails_stock_view(self, rf, hr):
+        """Positive control: the POST above is one Wagtail's own account view acts on."""
+        from django.contrib.messages.storage.fallback import FallbackStorage
+        from django.contrib.sessions.backends.db import SessionStore
+        from wagtail.admin.views.account import AccountView
+
+        request = rf.post("/admin/account/", ACCOUNT_POST)
+        request.user = hr.user
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)
+        AccountView.as_view()(request)
+        hr.user.refresh_from_db()
+        assert (hr.user.first_name, hr.user.last_name) == ("市長", "なりすまし")
+
+
+ACCOUNT_POST = {
+    "name_email-first_name": "市長",
+    "name_email-last_name": "なりすまし",
+    "name_email-email": "attacker@evil.example",
+    "first_name": "市長",
+    "last_name": "なりすまし",
+    "email": "attacker@evil.example",
+    "locale-preferred_language": "ja",
+    "locale-current_time_zone": "",
+    "theme-theme": "system",
+    "theme-density": "default",
+    "theme-contrast": "system",
+    "theme-keyboard_shortcuts": "on",
+}
 
 
 class TestPasswordResetOnlyToVerifiedRosterAddresses:
