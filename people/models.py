@@ -149,7 +149,15 @@ class StaffMember(models.Model):
                 name="department_head_is_active",
                 violation_error_message=_("退職者を所属長にはできません。"),
             ),
+            # 所属長 is a post of the department (docs/decisions/0027-roles.md): one holder at most.
+            models.UniqueConstraint(
+                fields=["department"],
+                condition=Q(role="department_head"),
+                name="one_head_per_department",
+                violation_error_message=_("この所属には既に所属長がいます。"),
+            ),
         ]
+        permissions = [("appoint_roles", _("役割（所属長・人事担当・編集者・承認者）を任命する"))]
         verbose_name = _("職員")
         verbose_name_plural = _("職員")
 

@@ -14,6 +14,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "wagtailadmin.access_admin",
             "people.view_staffmember",
             "people.import_roster",
+            "people.appoint_roles",
             "training.view_trainingcycle",
             "training.add_trainingcycle",
             "training.change_trainingcycle",

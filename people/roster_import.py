@@ -128,7 +128,7 @@ def roster_import_commit(*, roster_import: RosterImport, plan_digest: str, user:
                 plan,
             )
         if locked.kind == RosterImport.Kind.STAFF:
-            result = _staff_plan_apply(plan, on=on)
+            result = _staff_plan_apply(plan, on=on, user=user)
             _roster_changed(municipality=municipality, on=on, **result)
             action = "people.roster_imported"
         else:
@@ -191,7 +191,7 @@ def roster_imports_purge(*, older_than: datetime.timedelta) -> RosterPurgeResult
     return RosterPurgeResult(purged=len(committed), deleted=len(dry_runs))
 
 
-def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date) -> dict[str, list[int]]:
+def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None = None) -> dict[str, list[int]]:
     """Write a staff plan with bulk statements; the pks for roster_changed. Pinned to write what
     the single-person services write (tests/people/test_roster_apply_equivalence.py)."""
     creates = plan.of_kind(roster.CREATE)
@@ -222,12 +222,53 @@ def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date) -> dict[str, list
     reactivated = [r.existing.pk for r in changed if r.kind == roster.REACTIVATE]
     moves = {r.existing.pk: r.department_id for r in changed if r.kind in (roster.TRANSFER, roster.REACTIVATE)}
     _memberships_change(on=on, moves=moves, ends=deactivated)
+    _staff_roles_apply(plan, creates=list(zip(creates, created, strict=True)), changed=changed, user=user)
     return {
         "created": [member.pk for member in created],
         "transferred": transferred,
         "deactivated": deactivated,
         "reactivated": reactivated,
     }
+
+
+def _staff_roles_apply(plan: roster.Plan, *, creates: list, changed: list, user: User | None) -> None:
+    """The 役割 column and vacated 所属長 posts (decision 0027), after the rows are written: first
+    every role that is not 所属長, then the new heads, so one department never has two for a moment
+    (people.StaffMember's one_head_per_department). Each change logged like an appointment on screen."""
+    from .appointments import DEPARTMENT_HEAD, head_post_vacated, role_changed_record
+
+    vacated = [row for row in changed if row.demote]
+    role_rows = [(row, row.existing.pk) for row in changed if "role" in row.changes]
+    role_rows += [(row, member.pk) for row, member in creates if "role" in row.changes]
+    if not vacated and not role_rows:
+        return
+    for later in (False, True):
+        for row, pk in role_rows:
+            new = row.changes["role"][1]
+            if (new == DEPARTMENT_HEAD) == later:
+                StaffMember.objects.filter(pk=pk).update(role=new)
+    pks = [row.existing.pk for row in vacated] + [pk for _row, pk in role_rows]
+    members = StaffMember.objects.select_related("user", "department").in_bulk(pks)
+    departments = Department.objects.in_bulk({row.existing.department_id for row in vacated})
+    source = "roster"
+    for row in vacated:
+        member = members[row.existing.pk]
+        head_post_vacated(
+            staff=member,
+            department=departments[row.existing.department_id],
+            by=user,
+            source=source if row.kind == roster.TRANSFER else "deactivation",
+        )
+    for row, pk in role_rows:
+        member = members[pk]
+        old, new = row.changes["role"]
+        if old != StaffMember.Role.EMPLOYEE:
+            role_changed_record(staff=member, role=old, action="remove", by=user, previous=old, source=source)
+        if new != StaffMember.Role.EMPLOYEE:
+            department = member.department if new == DEPARTMENT_HEAD else None
+            role_changed_record(
+                staff=member, role=new, action="appoint", by=user, department=department, previous=old, source=source
+            )
 
 
 def _staff_rows_create(municipality, creates: list) -> tuple[list[User], list[StaffMember]]:

@@ -7,7 +7,7 @@ from django.db.models.fields.json import KT
 from django.shortcuts import get_object_or_404
 
 from . import scoping
-from .models import Municipality, RosterImport, StaffMember
+from .models import Department, Municipality, RosterImport, StaffMember
 
 
 def staff_list(*, user) -> QuerySet[StaffMember]:
@@ -47,3 +47,64 @@ def roster_import_get(*, user, pk: int, with_content: bool = False) -> RosterImp
     if not with_content:
         queryset = queryset.defer("content")
     return get_object_or_404(queryset, pk=pk)
+
+
+def role_staff_list(*, user, query: str = "", role: str = "") -> QuerySet[StaffMember]:
+    """The people HR may appoint (their municipality's; none without the permission), searched by
+    name, カナ or 職員番号 and filtered by role."""
+    from django.db.models import Q
+
+    if not user.has_perm("people.appoint_roles"):
+        return StaffMember.objects.none()
+    queryset = staff_list(user=user).select_related("user")
+    if query:
+        queryset = queryset.filter(
+            Q(name__icontains=query) | Q(kana__icontains=query) | Q(staff_number__icontains=query)
+        )
+    if role in (StaffMember.Role.DEPARTMENT_HEAD, StaffMember.Role.HR, StaffMember.Role.EMPLOYEE):
+        queryset = queryset.filter(role=role)
+    elif role in ("editor", "approver"):
+        from .appointments import group_name
+
+        queryset = queryset.filter(
+            user__groups__name__in=[
+                group_name(role=role, municipality=m)
+                for m in Municipality.objects.filter(staff__in=queryset).distinct()
+            ]
+        )
+    return queryset
+
+
+def role_staff_get(*, user, pk: int) -> StaffMember:
+    """One person HR may appoint, or 404 (another municipality's people are not found)."""
+    return get_object_or_404(role_staff_list(user=user), pk=pk)
+
+
+def staff_roles(*, staff: StaffMember) -> list[str]:
+    """The roles a person holds: 所属長 or 人事担当 from the staff record, 編集者 and 承認者 from the
+    municipality's groups."""
+    from .appointments import APPROVER, EDITOR, group_name
+
+    roles = [staff.role] if staff.role != StaffMember.Role.EMPLOYEE else []
+    names = set(staff.user.groups.values_list("name", flat=True))
+    roles += [r for r in (EDITOR, APPROVER) if group_name(role=r, municipality=staff.municipality) in names]
+    return roles
+
+
+def department_heads(*, user, vacant: bool | None = None) -> list[tuple[Department, StaffMember | None]]:
+    """Each department HR may see with its 所属長 (None: the post is vacant), by 所属コード."""
+    if not user.has_perm("people.appoint_roles"):
+        return []
+    departments = list(Department.objects.visible_to(user).order_by("municipality__code", "code"))
+    heads = {
+        s.department_id: s
+        for s in StaffMember.objects.filter(
+            department__in=departments, role=StaffMember.Role.DEPARTMENT_HEAD, is_active=True
+        )
+    }
+    rows = [(d, heads.get(d.pk)) for d in departments]
+    if vacant is True:
+        rows = [(d, h) for d, h in rows if h is None]
+    elif vacant is False:
+        rows = [(d, h) for d, h in rows if h is not None]
+    return rows

@@ -193,13 +193,21 @@ def staff_transfer(
     old = staff.department
     _memberships_change(on=on, moves={staff.pk: department.pk})
     staff.department = department
-    staff.save(update_fields=["department"])
+    # 所属長 is a post of the department (decision 0027): it stays behind, vacant.
+    vacated = staff.role == StaffMember.Role.DEPARTMENT_HEAD
+    if vacated:
+        staff.role = StaffMember.Role.EMPLOYEE
+    staff.save(update_fields=["department", "role"])
     log(
         instance=staff,
         action="people.staff_transferred",
         user=user,
         data={"from": old.code, "to": department.code, "on": on.isoformat()},
     )
+    if vacated:
+        from .appointments import head_post_vacated
+
+        head_post_vacated(staff=staff, department=old, by=user, source="transfer")
     _roster_changed(municipality=staff.municipality, on=on, transferred=[staff.pk])
     return staff
 
@@ -228,6 +236,10 @@ def staff_deactivate(*, staff: StaffMember, on: datetime.date | None = None, use
         user=user,
         data={"on": on.isoformat(), "demoted": demoted},
     )
+    if demoted:
+        from .appointments import head_post_vacated
+
+        head_post_vacated(staff=staff, department=staff.department, by=user, source="deactivation")
     _roster_changed(municipality=staff.municipality, on=on, deactivated=[staff.pk])
     return staff
 

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from .viewsets import MunicipalityViewSet, RosterImportViewSet
+from .viewsets import MunicipalityViewSet, RolesViewSet, RosterImportViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -16,6 +16,11 @@ def register_roster_import_viewset():
     return RosterImportViewSet()
 
 
+@hooks.register("register_admin_viewset")
+def register_roles_viewset():
+    return RolesViewSet()
+
+
 @hooks.register("register_log_actions")
 def register_people_log_actions(actions):
     actions.register_action("people.roster_imported", _("職員名簿の取込"), _("職員名簿を取り込みました"))
@@ -26,3 +31,6 @@ def register_people_log_actions(actions):
     actions.register_action("people.staff_transferred", _("異動"), _("職員の所属を変更しました"))
     actions.register_action("people.staff_deactivated", _("退職"), _("職員を退職にしました"))
     actions.register_action("people.staff_reactivated", _("再在職"), _("職員を在職に戻しました"))
+    actions.register_action("people.role_appointed", _("役割の任命"), _("役割を任命しました"))
+    actions.register_action("people.role_removed", _("役割の解除"), _("役割を外しました"))
+    actions.register_action("people.head_post_vacated", _("所属長の空席"), _("所属長のポストが空席になりました"))

@@ -76,8 +76,19 @@ def _cycles(user):
     return TrainingCycle.objects.visible_to(user)
 
 
+def _appointable_staff(user):
+    """The people a user may appoint roles for: HR their municipality's (people/scoping.py), none
+    without the permission (decision 0027)."""
+    from people.models import StaffMember
+
+    if not user.has_perm("people.appoint_roles"):
+        return StaffMember.objects.none()
+    return StaffMember.objects.visible_to(user)
+
+
 questions_in_scope = _queryset_scope(_questions)
 cycles_in_scope = _queryset_scope(_cycles)
+appointable_staff_in_scope = _queryset_scope(_appointable_staff)
 
 
 def revisions_in_scope(user, ids: Iterable, *, of: str) -> bool:
@@ -402,6 +413,13 @@ POLICIES: dict[str, Policy] = {
     "roster-import:detail": SCOPED_BY_SELECTOR,
     "roster-import:commit": SCOPED_BY_SELECTOR,
     "roster-import:errors": SCOPED_BY_SELECTOR,
+    # Roles appointed on screen (people/viewsets.py RolesViewSet): HR's own municipality's people;
+    # the views fetch them again through people.selectors.role_staff_get.
+    "staff-roles:index": SCOPED_BY_VIEW,
+    "staff-roles:departments": SCOPED_BY_VIEW,
+    "staff-roles:detail": _kwargs("pk", scope=appointable_staff_in_scope),
+    "staff-roles:appoint": _kwargs("pk", scope=appointable_staff_in_scope),
+    "staff-roles:remove": _kwargs("pk", scope=appointable_staff_in_scope),
     # HR reports: each report's queryset is the user's municipality (reports/).
     "reports_admin:completion_records": SCOPED_BY_VIEW,
     "reports_admin:completion_records_results": SCOPED_BY_VIEW,

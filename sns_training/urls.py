@@ -5,12 +5,16 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 
 from courses import views as course_views
+from identity.account import RosterEmailView, StaffAccountView
 
 from . import health, views
 
 urlpatterns = [
     # Wagtail's own log-in form is replaced by allauth's, so its failed-login limits hold there too.
     path("admin/login/", LoginView.as_view(), name="wagtailadmin_login"),
+    # Name and e-mail come from the roster, not the user (identity/account.py, decision 0027).
+    path("admin/account/", StaffAccountView.as_view(), name="wagtailadmin_account"),
+    path("accounts/email/", RosterEmailView.as_view(), name="account_email"),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("mypage/", include("courses.urls")),

@@ -65,7 +65,8 @@ class StaffRow:
     kind: str = UNCHANGED
     existing: Existing | None = None
     changes: dict[str, tuple] = field(default_factory=dict)  # field → (old, new)
-    demote: bool = False  # a 所属長 who leaves loses the role (the DB allows no inactive 所属長)
+    demote: bool = False  # a 所属長 who leaves or transfers loses the post (decision 0027)
+    role: str | None = None  # the 役割 column (None: no column or an empty cell, keep)
 
 
 @dataclass(slots=True)
@@ -120,6 +121,8 @@ class Plan:
             if isinstance(row, StaffRow):
                 ident = row.existing.pk if row.existing else ""
                 parts = (row.kind, row.number, ident, row.department_id, row.active, row.demote, row.email)
+                if row.role is not None:
+                    parts += (row.role,)
             else:
                 parts = (row.kind, row.code, row.pk or "", row.parent_code, row.name)
             h.update(repr((parts, sorted(row.changes.items()))).encode())
@@ -140,6 +143,8 @@ class Plan:
             return str(StaffMember.EmploymentType(value).label)
         if name == "department":
             return self._department_label(value)
+        if name == "role":
+            return str(StaffMember.Role(value).label)
         if isinstance(value, datetime.date):
             return value.isoformat()
         return str(value)
@@ -161,6 +166,7 @@ class Plan:
                     _("着任日 %(date)s") % {"date": row.start_date.isoformat()},
                 ]
                 + ([row.email] if row.email else [])
+                + ([self._changes_text(row)] if row.changes else [])
             )
             if row.kind == SKIP:
                 note = _("登録のない人が「退職」のため、取り込みません。")
@@ -170,8 +176,12 @@ class Plan:
             rest = self._changes_text(row, skip=("department",))
             if rest:
                 detail = f"{detail}；{rest}"
-            if row.existing.role == StaffMember.Role.DEPARTMENT_HEAD:
-                note = _("所属長のまま異動します。")
+            if row.demote and row.role == StaffMember.Role.DEPARTMENT_HEAD:
+                note = _("異動先の所属長になります。異動前の所属の所属長は空席になります。")
+            elif row.demote:
+                note = _(
+                    "所属長は所属のポストのため、異動先には引き継ぎません。「職員」にし、異動前の所属の所属長は空席になります。"
+                )
         else:
             detail = self._changes_text(row) or self._department_label(row.department_id)
             if row.demote:

@@ -100,7 +100,13 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (line number of the row's first line, cells)
 
 
-def read_table(content: bytes, *, columns: tuple[str, ...], aliases: dict[str, str] | None = None) -> Table:
+def read_table(
+    content: bytes,
+    *,
+    columns: tuple[str, ...],
+    aliases: dict[str, str] | None = None,
+    optional: tuple[str, ...] = (),
+) -> Table:
     """The header and data rows of a CSV file. Line numbers are the file's (the header is line 1);
     wholly empty rows are skipped. Raises RosterFileError for what makes the file unreadable."""
     text, encoding = decode(content)
@@ -118,7 +124,7 @@ def read_table(content: bytes, *, columns: tuple[str, ...], aliases: dict[str, s
                 continue
             if name in index:
                 raise RosterFileError(_("1行目の見出しに「%(name)s」が2回あります。") % {"name": name})
-            if name in columns:
+            if name in columns or name in optional:
                 index[name] = i
             else:
                 extra.append(name)
@@ -234,6 +240,21 @@ def parse_date(value: str) -> datetime.date | None:
 
 STAFF_COLUMNS = ("職員番号", "氏名", "カナ", "所属コード", "任用形態", "着任日", "メール", "在職")
 STAFF_ALIASES = {"メールアドレス": "メール", "フリガナ": "カナ"}
+# Columns a roster may leave out (an empty cell keeps the current value): 役割 (decision 0027).
+STAFF_OPTIONAL_COLUMNS = ("役割",)
+# 役割 values: 職員 / 所属長 / 人事課 and their English names (編集者・承認者 are appointed on screen).
+ROLE_VALUES = {
+    "職員": "employee",
+    "一般": "employee",
+    "EMPLOYEE": "employee",
+    "所属長": "department_head",
+    "DEPARTMENT_HEAD": "department_head",
+    "HEAD": "department_head",
+    "人事課": "hr",
+    "人事担当": "hr",
+    "人事": "hr",
+    "HR": "hr",
+}
 DEPARTMENT_COLUMNS = ("所属コード", "名称", "上位所属コード")
 DEPARTMENT_ALIASES = {"所属名": "名称", "上位所属": "上位所属コード"}
 
@@ -268,6 +289,7 @@ FIELD_LABELS = {
     "start_date": gettext_lazy("着任日"),
     "email": gettext_lazy("メール"),
     "department": gettext_lazy("所属"),
+    "role": gettext_lazy("役割"),
 }
 NAME_MAX = StaffMember._meta.get_field("name").max_length
 KANA_MAX = StaffMember._meta.get_field("kana").max_length

@@ -28,10 +28,13 @@ from .reading import (
     KANA_MAX,
     NAME_MAX,
     REACTIVATE,
+    ROLE_VALUES,
     SKIP,
     STAFF_ALIASES,
     STAFF_COLUMNS,
+    STAFF_OPTIONAL_COLUMNS,
     TRANSFER,
+    UNCHANGED,
     UPDATE,
     Table,
     _cells,
@@ -163,6 +166,24 @@ class ActiveColumn(Column):
         return active, []
 
 
+class RoleColumn(Column):
+    """Optional (decision 0027): 職員 / 所属長 / 人事課; an empty cell or no column keeps the role."""
+
+    header = "役割"
+
+    def clean(self, raw, context):
+        value = _fold(raw)
+        if not value:
+            return None, []
+        role = ROLE_VALUES.get(value.upper())
+        if role is None:
+            return None, [
+                _("役割「%(value)s」は使えません（職員、所属長、人事課 のいずれか。空欄は変更なし）。")
+                % {"value": value}
+            ]
+        return role, []
+
+
 COLUMNS: tuple[Column, ...] = (
     StaffNumberColumn(),
     NameColumn(),
@@ -172,6 +193,7 @@ COLUMNS: tuple[Column, ...] = (
     StartDateColumn(),
     EmailColumn(),
     ActiveColumn(),
+    RoleColumn(),
 )
 
 
@@ -266,7 +288,7 @@ def _read_lines(table: Table, context: StaffContext, errors: list[LineError]) ->
             continue
         cleaned, problems = {}, []
         for column in COLUMNS:
-            value, column_problems = column.clean(values[column.header], context)
+            value, column_problems = column.clean(values.get(column.header, ""), context)
             cleaned[column.header] = value
             problems += column_problems
             if not column_problems and value and column.header == "職員番号":
@@ -280,7 +302,20 @@ def _read_lines(table: Table, context: StaffContext, errors: list[LineError]) ->
             continue
         department_id, employment_type = cleaned["所属コード"], cleaned["任用形態"]
         start_date, active = cleaned["着任日"], cleaned["在職"]
-        rows.append(StaffRow(line, number, name, kana, department_id, employment_type, start_date, email, active))
+        rows.append(
+            StaffRow(
+                line,
+                number,
+                name,
+                kana,
+                department_id,
+                employment_type,
+                start_date,
+                email,
+                active,
+                role=cleaned["役割"],
+            )
+        )
     return rows
 
 
@@ -385,6 +420,8 @@ def _classify(rows: list[StaffRow], context: StaffContext) -> None:
         current = row.existing
         if current is None:
             row.kind = CREATE if row.active else SKIP
+            if row.active and row.role not in (None, StaffMember.Role.EMPLOYEE):
+                row.changes["role"] = (StaffMember.Role.EMPLOYEE, row.role)
             continue
         row.changes.update(_changes(row, current))
         if current.is_active and not row.active:
@@ -399,16 +436,87 @@ def _classify(rows: list[StaffRow], context: StaffContext) -> None:
             row.kind = REACTIVATE
         elif row.active and "department" in row.changes:
             row.kind = TRANSFER
+            # 所属長 is a post of the department: it does not follow a transfer (decision 0027).
+            row.demote = current.role == StaffMember.Role.DEPARTMENT_HEAD and current.is_active
         elif row.changes:
             row.kind = UPDATE
+        _role_change(row, current, context)
+        if row.kind == UNCHANGED and row.changes:
+            row.kind = UPDATE
+
+
+def _role_change(row: StaffRow, current, context: StaffContext) -> None:
+    """The 役割 column's change (decision 0027): the role after the line, against the role the
+    person holds once a transfer or 退職 has vacated a 所属長 post."""
+    if row.line in context.row_errors or row.role is None:
+        return
+    if not row.active:
+        if row.role != StaffMember.Role.EMPLOYEE:
+            context.row_errors[row.line] = [_("在職でない人に役割（所属長・人事課）は付けられません。")]
+        return
+    held = StaffMember.Role.EMPLOYEE if row.demote else current.role
+    if current.user_id == context.acting_user_id and current.role == StaffMember.Role.HR and row.role != held:
+        context.row_errors[row.line] = [_("ご自身の人事担当の役割は名簿では変えられません。")]
+        return
+    if row.role != held:
+        row.changes["role"] = (held, row.role)
+
+
+def _check_heads(rows: list[StaffRow], context: StaffContext) -> None:
+    """One 所属長 per department after the commit: the heads who stay, plus those the file appoints."""
+    heads: dict[int, str] = {
+        e.department_id: e.number
+        for e in context.existing.values()
+        if e.is_active and e.role == StaffMember.Role.DEPARTMENT_HEAD
+    }
+    for row in rows:
+        current = row.existing
+        if row.line in context.row_errors or current is None or current.role != StaffMember.Role.DEPARTMENT_HEAD:
+            continue
+        if row.demote or (row.role is not None and row.role != StaffMember.Role.DEPARTMENT_HEAD):
+            heads.pop(current.department_id, None)
+    appointed: dict[int, list[StaffRow]] = defaultdict(list)
+    for row in rows:
+        if row.line in context.row_errors or row.kind == SKIP or row.role != StaffMember.Role.DEPARTMENT_HEAD:
+            continue
+        if row.existing is not None and not row.demote and row.existing.role == StaffMember.Role.DEPARTMENT_HEAD:
+            continue  # stays head of the same department
+        appointed[row.department_id].append(row)
+    for department_id, candidates in appointed.items():
+        holder = heads.get(department_id)
+        code, name = context.department_names.get(department_id, ("?", "?"))
+        if len(candidates) > 1:
+            where = "、".join(f"{r.line}行目" for r in candidates)
+            for row in candidates:
+                context.row_errors[row.line] = [
+                    _("%(name)s（%(code)s）の所属長がファイル内で複数います（%(lines)s）。")
+                    % {"name": name, "code": code, "lines": where}
+                ]
+        elif holder is not None and holder != candidates[0].number:
+            context.row_errors[candidates[0].line] = [
+                _(
+                    "%(name)s（%(code)s）には既に所属長（職員番号 %(number)s）がいます。"
+                    "その人の役割を変える行を入れるか、画面で先に外してください。"
+                )
+                % {"name": name, "code": code, "number": holder}
+            ]
 
 
 def _warnings(rows: list[StaffRow], absent: list) -> list[str]:
     warnings = []
-    demoted = sum(1 for r in rows if r.demote)
+    demoted = sum(1 for r in rows if r.demote and r.kind == DEACTIVATE)
     if demoted:
         warnings.append(
             _("退職にする所属長が%(count)s人います。所属長の役割を外し、「職員」にします。") % {"count": demoted}
+        )
+    moved = sum(1 for r in rows if r.demote and r.kind == TRANSFER)
+    if moved:
+        warnings.append(
+            _(
+                "異動する所属長が%(count)s人います。所属長は所属のポストのため異動先には引き継がず、"
+                "異動前の所属の所属長は空席になります（役割の列で所属長とした人は異動先の所属長になります）。"
+            )
+            % {"count": moved}
         )
     if absent:
         warnings.append(
@@ -424,7 +532,7 @@ def staff_plan(*, municipality: Municipality, content: bytes, user=None, on: dat
     """The dry run of a staff roster: each line created, transferred, updated, deactivated,
     reactivated, skipped or unchanged, or an error with its reason. Queries: departments, staff,
     usernames without staff, and (when lines bring new addresses) their owners."""
-    table = read_table(content, columns=STAFF_COLUMNS, aliases=STAFF_ALIASES)
+    table = read_table(content, columns=STAFF_COLUMNS, aliases=STAFF_ALIASES, optional=STAFF_OPTIONAL_COLUMNS)
     context = StaffContext.read(municipality, user)
     errors: list[LineError] = []
     rows = _read_lines(table, context, errors)
@@ -432,6 +540,7 @@ def staff_plan(*, municipality: Municipality, content: bytes, user=None, on: dat
     wanted, freed_by = _match_people(rows, context)
     _check_addresses(rows, context, wanted, freed_by)
     _classify(rows, context)
+    _check_heads(rows, context)
 
     for row in rows:
         if row.line in context.row_errors:

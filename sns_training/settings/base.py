@@ -197,7 +197,11 @@ LOGIN_REDIRECT_URL = "courses:mypage"
 # django-allauth: e-mail, or municipality + 職員番号 (people.forms.StaffLoginForm).
 ACCOUNT_ADAPTER = "people.adapters.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "people.adapters.user_display"
-ACCOUNT_FORMS = {"login": "people.forms.StaffLoginForm"}
+ACCOUNT_FORMS = {
+    "login": "people.forms.StaffLoginForm",
+    # roles branch (decision 0027): reset mail only to a verified address from the roster or the IdP.
+    "reset_password": "identity.account.RosterResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -235,6 +239,9 @@ WAGTAILADMIN_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000
 WAGTAILADMIN_LOGIN_URL = "account_login"
 # Password resets go through allauth only (its rate limits, its Japanese mail).
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# roles branch (decision 0027): e-mail is HR's (the roster), not the user's; the name panel is
+# removed by identity.account.StaffAccountView.
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Nothing is fetched from outside at run time (closed networks): Wagtail's default avatar, not Gravatar.

@@ -118,3 +118,79 @@ EXPECTED: dict = {
         "次の列は使わずに無視します：備考",
     ],
 }
+
+
+# --- the optional 役割 column (issue 12, decision 0027), pinned the same way -------------------
+
+ROLE_HEADER = "職員番号,氏名,カナ,所属コード,任用形態,着任日,メール,在職,役割"
+
+
+def _role_lines(world):  # noqa: F811
+    return [
+        unchanged(world, "taro") + ",",  # empty: keep
+        unchanged(world, "head") + ",職員",  # the head steps down
+        line("000104", "新人 一郎", "1110") + ",所属長",  # a new person heads the vacated 広報係
+        line("000103", "芦田 花子", "2000") + ",人事課",  # back to work as HR
+        line("000106", "芦屋 次郎", "2000") + ",所属長",  # 広報課's head, transferred to 総務部 as its head
+        line("000107", "芦屋 三郎", "1100") + ",所属長",  # a second head of 広報課 in the file…
+        line("000108", "芦屋 四郎", "1100") + ",HEAD",  # …and a third, by the English name
+        line("000109", "芦屋 五郎", "1100") + ",部長",  # not a role
+        line("000110", "芦屋 六郎", "1100", active="0") + ",人事課",  # leaving, with a role
+        unchanged(world, "hr") + ",職員",  # the importer's own HR role
+    ]
+
+
+def _role_pinned(plan) -> dict:
+    summary = plan.summary()
+    return {
+        **_pinned(plan),
+        "roles": [(r.number, r.role, r.changes.get("role")) for r in plan.rows],
+        "notes": {row["key"]: row["note"] for table in summary["tables"] for row in table["rows"] if row["note"]},
+    }
+
+
+def test_the_role_column_is_planned_as_pinned(world):  # noqa: F811
+    for number in ("000106", "000107", "000108", "000109", "000110"):
+        StaffMemberFactory(
+            municipality=world.ashiya,
+            department=world.tree["koho"],
+            staff_number=number,
+            name=f"芦屋 {number}",
+            role="department_head" if number == "000106" else "employee",  # 広報課's head
+        )
+    content = "\n".join([ROLE_HEADER, *_role_lines(world)]).encode() + b"\n"
+    plan = roster.staff_plan(municipality=world.ashiya, content=content, user=world.hr.user)
+
+    assert _role_pinned(plan) == EXPECTED_ROLES
+
+
+EXPECTED_ROLES: dict = {
+    "absent": [],
+    "counts": {"create": 1, "deactivate": 0, "reactivate": 1, "skip": 0, "transfer": 1, "unchanged": 1, "update": 1},
+    "errors": [
+        (7, "000107", "広報課（1100）の所属長がファイル内で複数います（7行目、8行目）。"),
+        (8, "000108", "広報課（1100）の所属長がファイル内で複数います（7行目、8行目）。"),
+        (9, "000109", "役割「部長」は使えません（職員、所属長、人事課 のいずれか。空欄は変更なし）。"),
+        (10, "000110", "在職でない人に役割（所属長・人事課）は付けられません。"),
+        (11, "000900", "ご自身の人事担当の役割は名簿では変えられません。"),
+    ],
+    "rows": [
+        (2, "000101", "unchanged", [], False),
+        (3, "000102", "update", ["role"], False),
+        (4, "000104", "create", ["role"], False),
+        (5, "000103", "reactivate", ["role"], False),
+        (6, "000106", "transfer", ["department", "name", "role"], True),
+    ],
+    "roles": [
+        ("000101", None, None),
+        ("000102", "employee", ("department_head", "employee")),
+        ("000104", "department_head", ("employee", "department_head")),
+        ("000103", "hr", ("employee", "hr")),
+        ("000106", "department_head", ("employee", "department_head")),
+    ],
+    "notes": {"000106": "異動先の所属長になります。異動前の所属の所属長は空席になります。"},
+    "warnings": [
+        "異動する所属長が1人います。所属長は所属のポストのため異動先には引き継がず、"
+        "異動前の所属の所属長は空席になります（役割の列で所属長とした人は異動先の所属長になります）。",
+    ],
+}
