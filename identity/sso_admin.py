@@ -5,13 +5,21 @@ every other user is refused (deny by default, decision 0021). The client secret 
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms.models import formfield_for_dbfield
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from .models import SsoProvider
 
 RESERVED_SLUGS = {"openid_connect", "saml", "oidc"}
+
+
+def _formfield(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")  # IdP URLs are https (Django 6's default)
+    return formfield_for_dbfield(db_field, **kwargs)
 
 
 class SsoProviderForm(WagtailAdminModelForm):
@@ -29,6 +37,7 @@ class SsoProviderForm(WagtailAdminModelForm):
 
     class Meta:
         model = SsoProvider
+        formfield_callback = _formfield
         fields = [
             "municipality",
             "protocol",
