@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import axe_violations
 from tests.identity.idp.processes import IDP_PASSWORD, oidc_idp_start, saml_idp_start
 
 OIDC_SLUG, SAML_SLUG = "ashiya-entra", "ashiya-adfs"
@@ -121,6 +122,16 @@ def test_employee_logs_in_through_the_saml_idp_process(page, sso_rows, idps):
     page.wait_for_url("**/mypage/")
     expect(page.get_by_text(sso_rows["ashiya"].name).first).to_be_visible()
     assert ("login", "saml") in _events()
+
+
+def test_sso_buttons_and_refusal_page_pass_axe(page, sso_rows, idps, axe_js):
+    page.goto("/accounts/login/")
+    found = {"log-in with SSO buttons": axe_violations(page, axe_js)}
+    page.get_by_role("button", name="庁内アカウント（Entra ID）でログイン").click()
+    _sign_in_at_oidc_idp(page, idps["oidc"], "nobody")
+    expect(page.locator("#sso-refused")).to_be_visible()
+    found["SSO refused"] = axe_violations(page, axe_js)
+    assert found == {"log-in with SSO buttons": [], "SSO refused": []}, found
 
 
 def test_person_not_on_the_roster_is_refused_in_japanese(page, sso_rows, idps):

@@ -289,9 +289,37 @@ def test_oidc_missing_claim_is_refused_with_its_own_message(client, roster, oidc
 
 
 def test_no_signup_page_is_reachable(client, oidc_rows):
+    # allauth's "finish signing up" page has no pending social log-in to finish: back to log-in.
     response = client.get(reverse("socialaccount_signup"))
-    assert response.status_code in (302, 403, 404) or "signup" not in response.get("Location", "")
+    assert response.status_code == 302 and response["Location"] == reverse("account_login")
     assert User.objects.count() == 0
+
+
+def test_connecting_an_idp_account_by_hand_is_refused(client, roster, oidc_rows, oidc_idp):
+    client.force_login(roster["mailonly"].user)
+    start = client.post(reverse("openid_connect_login", kwargs={"provider_id": OIDC_SLUG}), {"process": "connect"})
+    assert start.status_code == 302
+    # Finish it at the IdP as someone else (tanaka): nothing may get connected to mailonly.
+    browser = requests.Session()
+    page = browser.get(start["Location"], timeout=10)
+    csrf = _form_fields(page.text)["csrfmiddlewaretoken"]
+    answer = browser.post(
+        page.url,
+        data={"login": "tanaka", "password": IDP_PASSWORD, "csrfmiddlewaretoken": csrf},
+        headers={"Referer": page.url},
+        timeout=10,
+        allow_redirects=False,
+    )
+    location = requests.compat.urljoin(answer.url, answer.headers["Location"])
+    while not location.startswith(SITE):
+        answer = browser.get(location, allow_redirects=False, timeout=10)
+        location = requests.compat.urljoin(answer.url, answer.headers["Location"])
+    callback = urlsplit(location)
+    response = client.get(f"{callback.path}?{callback.query}")
+    assert response.status_code == 403
+    assert "ご自分で連携することはできません" in response.content.decode()
+    assert SocialAccount.objects.count() == 0
+    assert AccessEvent.objects.get(kind="login_failed").detail["reason"] == "connect"
 
 
 # --- SAML 2.0 ---------------------------------------------------------------------------------
