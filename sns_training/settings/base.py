@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sns_training.middleware.RejectBadTextMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # Lets the log-in forms post on to the municipalities' IdPs (CSP form-action; identity/sso.py).
+    # SSO log-in forms may post on to the IdPs (CSP form-action); refused SAML replays are logged.
     "identity.middleware.SsoFormActionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Deny by default in the Wagtail admin (sns_training/admin_access.py).

@@ -445,6 +445,8 @@ def test_saml_response_replayed_is_refused(client, roster, saml_row, saml_idp):
     assert logged_in_user_id(client) is None
     assert counts() == before
     assert AccessEvent.objects.filter(kind=AccessEvent.Kind.LOGIN).count() == 1
+    failed = AccessEvent.objects.get(kind=AccessEvent.Kind.LOGIN_FAILED)
+    assert (failed.method, failed.detail["reason"]) == ("saml", "state_missing")
 
 
 def test_saml_metadata_names_our_acs(client, saml_row):
