@@ -62,6 +62,24 @@ class SsoProviderForm(WagtailAdminModelForm):
             raise forms.ValidationError(_("この識別子は使えません。"))
         return slug
 
+    def clean_idp_x509_cert(self):
+        cert = self.cleaned_data.get("idp_x509_cert", "").strip()
+        if cert:
+            import base64
+            import binascii
+
+            from cryptography import x509
+
+            from .sso import pem_body
+
+            try:
+                x509.load_der_x509_certificate(base64.b64decode(pem_body(cert), validate=True))
+            except (ValueError, binascii.Error):
+                raise forms.ValidationError(
+                    _("証明書を読み取れません。PEM（Base64）形式の証明書を貼り付けてください。")
+                )
+        return cert
+
     def clean(self):
         data = super().clean()
         protocol = data.get("protocol")

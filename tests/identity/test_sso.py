@@ -334,6 +334,17 @@ def test_saml_matched_by_staff_number(client, roster, saml_row, saml_idp):
     assert AccessEvent.objects.get(kind=AccessEvent.Kind.LOGIN).method == "saml"
 
 
+def test_saml_configured_by_metadata_url_only(client, roster, saml_row, saml_idp):
+    # The IdP's published metadata (its SSO URL and signing certificate), fetched by the site.
+    saml_row.idp_sso_url = ""
+    saml_row.idp_x509_cert = ""
+    saml_row.idp_metadata_url = f"{saml_idp.base_url}/metadata"
+    saml_row.save()
+    response = saml_log_in(client, saml_idp, SAML_SLUG, "tanaka")
+    assert response.status_code == 302
+    assert logged_in_user_id(client) == str(roster["tanaka"].user_id)
+
+
 def test_saml_matched_by_email_attribute(client, roster, saml_row, saml_idp):
     saml_row.match_by = "email"
     saml_row.claim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"

@@ -74,8 +74,31 @@ def test_each_protocol_needs_its_own_fields(admin_client, ashiya):
     response = admin_client.post(reverse("sso_providers:add"), saml)
     assert "SAML では必須です。" in response.content.decode()
     assert not SsoProvider.objects.exists()
+    bad_cert = {**saml, "idp_entity_id": "https://adfs.example/adfs/services/trust", "idp_x509_cert": "not a cert"}
+    response = admin_client.post(reverse("sso_providers:add"), bad_cert)
+    assert "証明書を読み取れません" in response.content.decode()
     response = admin_client.post(reverse("sso_providers:add"), _oidc_form(ashiya, slug="saml"))
     assert "この識別子は使えません。" in response.content.decode()
+
+
+def test_a_saml_provider_with_a_pem_certificate_is_saved(admin_client, ashiya, tmp_path):
+    from .idp.keys import make_keypair
+
+    _key, _cert, pem = make_keypair(tmp_path, "adfs")
+    data = _oidc_form(
+        ashiya,
+        protocol="saml",
+        slug="ashiya-adfs",
+        issuer_url="",
+        client_id="",
+        client_secret="",
+        idp_entity_id="http://adfs.city.example.lg.jp/adfs/services/trust",
+        idp_sso_url="https://adfs.city.example.lg.jp/adfs/ls/",
+        idp_x509_cert=pem,
+    )
+    response = admin_client.post(reverse("sso_providers:add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert SsoProvider.objects.get(slug="ashiya-adfs").idp_x509_cert.startswith("-----BEGIN CERTIFICATE-----")
 
 
 @pytest.mark.parametrize("role", [StaffMember.Role.HR, StaffMember.Role.EMPLOYEE])
