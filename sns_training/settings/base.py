@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "allauth",
     "allauth.account",
+    # Single sign-on (identity/sso.py, docs/decisions/0024-sso.md).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sns_training.middleware.RejectBadTextMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # SSO log-in forms may post on to the IdPs (CSP form-action); refused SAML replays are logged.
+    "identity.middleware.SsoFormActionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Deny by default in the Wagtail admin (sns_training/admin_access.py).
     "sns_training.admin_access.AdminAccessMiddleware",
@@ -232,6 +238,22 @@ ACCOUNT_RATE_LIMITS = {
     "login": "300/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+
+# --- Single sign-on (branch sso; identity/sso.py, docs/identity/sso.md, decision 0024) ----------
+# Providers come from identity.SsoProvider rows (one allauth app per row, built by the adapter),
+# never from SocialApp rows or these settings. A social log-in only ever finds an existing,
+# active staff member of the provider's municipality; nobody is created.
+SOCIALACCOUNT_ADAPTER = "identity.sso.SsoSocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# The provider's log-in URL starts the flow on POST only (CSRF-protected buttons).
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("DJANGO_SSO_TIMEOUT", "10"))
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 
 # Wagtail
 WAGTAIL_SITE_NAME = "SNSガイドライン研修"

@@ -1,0 +1,75 @@
+"""Fixtures of the SSO tests: the two real identity providers as processes (started once for the
+module's tests, stopped afterwards), and SsoProvider rows of 芦屋市 pointing at them."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from .idp.processes import oidc_idp_start, saml_idp_start
+
+SITE = "http://sns.example.test"  # the host the test client names: the redirect and ACS URLs the IdPs know
+HOST = "sns.example.test"
+OIDC_SLUG, OIDC_MAIL_SLUG, SAML_SLUG = "ashiya-oidc", "ashiya-oidc-mail", "ashiya-saml"
+EVIL_SP = "http://evil.example/sp"
+
+# Who the IdPs know. The roster of each test decides who of them is staff.
+IDP_PEOPLE = {
+    "tanaka": {"email": "s000103@ashiya.example.jp", "employee_id": "000103"},  # 芦屋市 staff
+    "mailonly": {"email": "s000104@ashiya.example.jp", "employee_id": ""},  # matched by e-mail only
+    "stranger": {"email": "stranger@example.com", "employee_id": "999999"},  # on no roster
+    "suka": {"email": "s004003@sukagawa.example.jp", "employee_id": "004003"},  # 須賀川市 staff
+    "retired": {"email": "s000150@ashiya.example.jp", "employee_id": "000150"},  # 退職 (inactive)
+}
+
+
+def saml_module():
+    """tests/identity/idp/saml_idp.py, imported with pysaml2's own deprecation warnings silenced
+    (warnings are errors in this suite; they come from pysaml2's imports, not from us)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from .idp import saml_idp
+    return saml_idp
+
+
+def saml_attributes(person: dict) -> dict:
+    attributes = {"employee_id": [person["employee_id"]] if person["employee_id"] else []}
+    attributes["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"] = [person["email"]]
+    return {k: v for k, v in attributes.items() if v}
+
+
+@pytest.fixture(scope="session")
+def oidc_idp(tmp_path_factory):
+    idp = oidc_idp_start(
+        tmp_path_factory.mktemp("oidc-idp"),
+        redirect_uris=[f"{SITE}/accounts/oidc/{slug}/login/callback/" for slug in (OIDC_SLUG, OIDC_MAIL_SLUG)],
+        users=[{"username": name, **person} for name, person in IDP_PEOPLE.items()],
+    )
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_idp(tmp_path_factory):
+    acs = f"{SITE}/accounts/saml/{SAML_SLUG}/acs/"
+    idp = saml_idp_start(
+        tmp_path_factory.mktemp("saml-idp"),
+        sps=[
+            {"entity_id": f"{SITE}/accounts/saml/{SAML_SLUG}/metadata/", "acs_url": acs},
+            # Another service provider of the same IdP: its assertions must not open our site.
+            {"entity_id": EVIL_SP, "acs_url": acs},
+        ],
+        users=[{"username": name, "attributes": saml_attributes(person)} for name, person in IDP_PEOPLE.items()],
+    )
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture
+def client():
+    """The test client with a Host header with a dot, as a real host name has (python3-saml refuses
+    single-label hosts such as "testserver" in its URLs)."""
+    from django.test import Client
+
+    return Client(HTTP_HOST=HOST)
