@@ -39,7 +39,11 @@ class ChapterChangesView(WagtailAdminTemplateMixin, TemplateView):
         live = ChapterPage.objects.get(pk=self.page.pk)
         draft = self.page.get_latest_revision_as_object()
         before = versions.Text(versions.chapter_clauses(live) if live.live else [])
-        after = versions.Text(versions.chapter_clauses(draft))
+        after_clauses = versions.chapter_clauses(draft)
+        after = versions.Text(
+            after_clauses,
+            versions.classify(before.clauses, after_clauses, set(draft.substantive_changes or [])),
+        )
         context.update(
             {
                 "page": self.page,

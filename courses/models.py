@@ -221,11 +221,36 @@ class ChapterPageForm(WagtailAdminPageForm):
         help_text=_("この章が適用される任用形態。何も選ばなければ、すべての任用形態に適用します。"),
     )
 
+    substantive_changes = forms.MultipleChoiceField(
+        label=_("意味が変わる改正（実質）の条項"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "本文を変えた条項のうち、意味が変わるものにチェックを入れてください。公開すると、修了した職員に"
+            "「改正点の確認」を求めます。チェックしない変更は軽微な改正（字句の修正など）として扱います。"
+            "新設・削除した条項は実質的な改正です。"
+        ),
+    )
     retire_citing_questions = forms.BooleanField(
         label=_("削除する条項を引用している設問を廃止する"),
         required=False,
         help_text=_("条項を削除するとき、その条項を引用している設問を公開と同時に出題から外します。"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("substantive_changes")
+        if field is not None:
+            # Any clause of the draft may be ticked (a key added in this very edit is substantive anyway).
+            keys = []
+            body = getattr(self.instance, "body", None) or []
+            for clause in ChapterPage.clauses_of(body):
+                label = " ".join(part for part in (clause["key"], clause["number"], clause["heading"]) if part)
+                keys.append((clause["key"], label))
+            field.choices = keys
+
+    def clean_substantive_changes(self):
+        return sorted(set(self.cleaned_data.get("substantive_changes") or []))
 
     def clean(self):
         cleaned_data = super().clean()
@@ -276,6 +301,12 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         help_text=_("この章が適用される任用形態。空欄はすべての任用形態（ガイドラインの適用範囲の定めに従います）。"),
     )
     body = StreamField(ClauseStreamBlock(), verbose_name=_("条項"))
+    substantive_changes = models.JSONField(
+        _("実質的な改正の条項"),
+        default=list,
+        blank=True,
+        help_text=_("この改正で意味が変わる条項のキー。公開時に版の改正区分になります（courses/versions.py）。"),
+    )
 
     parent_page_types = ["courses.GuidelinePage"]
     subpage_types = []
@@ -288,6 +319,7 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         FieldPanel("audience"),
         FieldPanel("binds"),
         FieldPanel("body"),
+        FieldPanel("substantive_changes"),
         FieldPanel("retire_citing_questions"),
     ]
 
@@ -311,7 +343,11 @@ class ChapterPage(LoginRequiredPageMixin, Page):
 
     def clauses(self):
         """Every clause and sub-clause of this chapter as (key, number, heading, body) dicts."""
-        for block in self.body:
+        return self.clauses_of(self.body)
+
+    @staticmethod
+    def clauses_of(body):
+        for block in body:
             value = block.value
             yield {"key": value["key"], "number": value["number"], "heading": value["heading"], "body": value["body"]}
             for item in value["items"]:

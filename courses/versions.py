@@ -77,10 +77,13 @@ def snapshot_hash(clauses: list[dict]) -> str:
 def version_record(*, guideline, user=None):
     """Store the guideline's live text as its next version, unless it is the latest version's
     text already. Returns the new version or None."""
-    from .models import GuidelineVersion
+    from .models import ChapterPage, GuidelineVersion
 
     clauses = snapshot(guideline)
     digest = snapshot_hash(clauses)
+    substantive = set()
+    for keys in ChapterPage.objects.child_of(guideline).live().values_list("substantive_changes", flat=True):
+        substantive.update(keys or [])
     with transaction.atomic():
         # One writer per guideline at a time: the number is the latest + 1.
         type(guideline).objects.select_for_update().filter(pk=guideline.pk).values_list("pk").first()
@@ -93,8 +96,32 @@ def version_record(*, guideline, user=None):
             effective_date=timezone.localdate(),
             clauses=clauses,
             content_hash=digest,
+            classifications=classify(latest.clauses if latest else None, clauses, substantive),
             published_by=user if getattr(user, "is_authenticated", False) else None,
         )
+
+
+def classify(before: list[dict] | None, after: list[dict], substantive: set[str]) -> dict[str, str]:
+    """{key: "substantive" | "minor"} for each clause changed, added or removed from `before` to
+    `after`: added and removed clauses are substantive, a changed one as the editor marked it.
+    The first version has no classification."""
+    if before is None:
+        return {}
+    old = {clause["key"]: _text(clause) for clause in before}
+    new = {clause["key"]: _text(clause) for clause in after}
+    result = {}
+    for key in old.keys() | new.keys():
+        if key not in old or key not in new:
+            result[key] = "substantive"
+        elif old[key] != new[key]:
+            result[key] = "substantive" if key in substantive else "minor"
+    return dict(sorted(result.items()))
+
+
+def is_substantive(version) -> bool:
+    """Whether a version changes the meaning of any clause (retraining follows; a minor-only
+    version changes nobody's status)."""
+    return "substantive" in (version.classifications or {}).values()
 
 
 # --- 新旧対照表 ----------------------------------------------------------------------------------

@@ -30,7 +30,15 @@ def chapter(ashiya):
     )
 
 
-def _edit(client, page, clauses: list[tuple[str | None, str, str]], *, retire: bool = False, publish: bool = False):
+def _edit(
+    client,
+    page,
+    clauses: list[tuple[str | None, str, str]],
+    *,
+    retire: bool = False,
+    publish: bool = False,
+    substantive: tuple[str, ...] = (),
+):
     """Post the edit form with `clauses` as (block id or None for a new block, key, body)."""
     edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
     data = querydict_from_html(client.get(edit_url).content.decode(), form_id="page-edit-form").dict()
@@ -45,7 +53,7 @@ def _edit(client, page, clauses: list[tuple[str | None, str, str]], *, retire: b
                 f"{prefix}-order": str(i),
                 f"{prefix}-deleted": "",
                 f"{prefix}-value-key": key,
-                f"{prefix}-value-number": f"({i + 1})",
+                f"{prefix}-value-number": f"({key.rsplit('-', 1)[-1]})",
                 f"{prefix}-value-heading": "",
                 f"{prefix}-value-body": body,
                 f"{prefix}-value-items-count": "0",
@@ -57,7 +65,14 @@ def _edit(client, page, clauses: list[tuple[str | None, str, str]], *, retire: b
         data.pop("retire_citing_questions", None)
     if publish:
         data["action-publish"] = "action-publish"
-    return client.post(edit_url, data)
+    data.pop("substantive_changes", None)
+    post = list(data.items()) + [("substantive_changes", key) for key in substantive]
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for name, value in post:
+        query.appendlist(name, value)
+    return client.post(edit_url, query)
 
 
 def _errors(response) -> str:
@@ -165,3 +180,19 @@ def test_a_new_clause_with_a_new_key_is_published(admin_client, chapter):
 
     assert response.status_code == 302
     assert ClauseKey.objects.filter(guideline_id=chapter.get_parent().pk, key="9-7", retired_at=None).exists()
+
+
+def test_the_editor_marks_a_change_substantive_when_publishing(admin_client, chapter):
+    first, second = _ids(chapter)
+    response = _edit(
+        admin_client,
+        chapter,
+        [(first, "9-5", "第五項の意味を変えた本文です。"), (second, "9-6", "第六項の本文です。")],
+        publish=True,
+        substantive=("9-5",),
+    )
+
+    assert response.status_code == 302
+    guideline = chapter.get_parent().specific
+    latest = guideline.versions.order_by("-number").first()
+    assert latest.classifications == {"9-5": "substantive"}

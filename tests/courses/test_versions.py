@@ -133,3 +133,26 @@ def test_staff_read_the_comparison_of_their_own_municipality_only(client, guidel
     client.force_login(StaffMemberFactory(municipality=sukagawa).user)
     assert client.get(url).status_code == 404
     assert client.get(reverse("courses:guideline_versions", args=[guideline.pk])).status_code == 404
+
+
+def test_a_changed_clause_is_minor_unless_the_editor_marks_it_substantive(guideline):
+    definitions = ChapterPage.objects.child_of(guideline).get(key="2")
+    _amend(definitions, [clause("2-1", "(1)", "ソーシャルメディアとは、X、Facebook、Instagram 等をいう。")])
+    minor = guideline.versions.get(number=2)
+    assert minor.classifications == {"2-1": "minor"}
+    assert not versions.is_substantive(minor)
+
+    page = ChapterPage.objects.get(pk=definitions.pk).get_latest_revision_as_object()
+    page.body = [clause("2-1", "(1)", "ソーシャルメディアとは、X、Facebook、Instagram、LINE 等をいう。")]
+    page.substantive_changes = ["2-1"]
+    page.save_revision().publish()
+    substantive = guideline.versions.get(number=3)
+    assert substantive.classifications == {"2-1": "substantive"}
+    assert versions.is_substantive(substantive)
+
+
+def test_added_and_removed_clauses_are_substantive(guideline):
+    prohibitions = ChapterPage.objects.child_of(guideline).get(key="9")
+    _amend(prohibitions, [clause("9-2", "(2)", "所属長に報告する。")])
+
+    assert guideline.versions.get(number=2).classifications == {"9-1": "substantive", "9-2": "substantive"}

@@ -69,21 +69,20 @@ class Command(BaseCommand):
             for chapter in ChapterPage.objects.child_of(guideline).order_by("path"):
                 page = chapter.get_latest_revision_as_object()
                 raw = page.body.raw_data
-                changed = False
+                changed = []
                 for block in raw:
                     value = block["value"]
                     for target in [value, *[item.get("value", item) for item in value.get("items", [])]]:
                         if target["key"] in changes:
                             old, new = changes[target["key"]]
                             target["body"] = target["body"].replace(old, new)
-                            changed = True
+                            changed.append(target["key"])
                 if changed:
                     page.body = raw
+                    page.substantive_changes = changed  # the editor's marking: the meaning changes
                     page.save_revision().publish()
         version = versions.version_record(guideline=guideline)
         if version is not None:
-            version.classifications = {key: "substantive" for key in changes}
-            version.save(update_fields=["classifications"])
             self.stdout.write(
                 _("%(name)s: デモ用の改正例（%(label)s）と新旧対照表を作りました。")
                 % {"name": guideline.municipality.name, "label": version.label}
