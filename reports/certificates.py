@@ -11,34 +11,23 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from quizzes.models import CompletionRecord
+from sns_training import pdf
 from sns_training.fiscal_year import wareki_date
 
-DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 TEMPLATE = "reports/certificate_pdf.html"
 
-
-def certificate_font_path() -> Path:
-    return Path(getattr(settings, "REPORTS_CERTIFICATE_FONT", "") or DEFAULT_FONT)
-
-
-def _font_url() -> str:
-    path = certificate_font_path()
-    if not path.is_file():
-        raise ImproperlyConfigured(
-            f"Certificate font {path} not found: install Debian's fonts-noto-cjk "
-            "or point REPORTS_CERTIFICATE_FONT (DJANGO_CERTIFICATE_FONT) at a Japanese OpenType font."
-        )
-    return path.resolve().as_uri()
+# The font and the fetcher are sns_training.pdf's (shared with letters and the 新旧対照表).
+certificate_font_path = pdf.font_path
+_font_url = pdf.font_url
+font_only_fetcher = pdf.font_only_fetcher
 
 
 def verification_url() -> str:
@@ -66,29 +55,11 @@ def certificate_html(record: CompletionRecord, *, font_url: str | None = None) -
         )
 
 
-def font_only_fetcher(font_url: str):
-    """A URL fetcher that hands WeasyPrint the font file and refuses everything else, so no
-    text in a record can make the renderer read a file or reach the network."""
-    from weasyprint.urls import URLFetcher
-
-    class FontOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url != font_url:
-                raise ValueError(f"certificate rendering fetches nothing but its font, not {url!r}")
-            return super().fetch(url, headers)
-
-    return FontOnlyFetcher(allowed_protocols={"file"})
-
-
 def certificate_pdf(record: CompletionRecord, *, font_config=None) -> bytes:
     """The record's certificate as PDF bytes (one A4 page). Pass one FontConfiguration to render
     many: the font is then read once (about 0.06 s a page instead of 0.2 s)."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
     font_url = _font_url()
-    html = HTML(string=certificate_html(record, font_url=font_url), url_fetcher=font_only_fetcher(font_url))
-    return html.write_pdf(font_config=font_config or FontConfiguration())
+    return pdf.html_to_pdf(certificate_html(record, font_url=font_url), url_of_font=font_url, font_config=font_config)
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
