@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class IdentityConfig(AppConfig):
     name = "identity"
     verbose_name = _("ログインとアクセス")
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (the access log's signal receivers)
