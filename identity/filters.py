@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -13,7 +14,9 @@ from .models import AccessEvent
 
 
 class AccessEventFilterSet(WagtailFilterSet):
-    kind = django_filters.MultipleChoiceFilter(label=_("種類"), choices=AccessEvent.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("種類"), choices=AccessEvent.Kind.choices, widget=forms.CheckboxSelectMultiple
+    )
     method = django_filters.ChoiceFilter(
         label=_("方法"), choices=[c for c in AccessEvent.Method.choices if c[0]], empty_label=_("すべての方法")
     )

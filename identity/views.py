@@ -54,6 +54,7 @@ class AccessLogView(AccessLogPermissionMixin, ReportView):
     header_icon = "history"
     index_url_name = "access_log:index"
     index_results_url_name = "access_log:index_results"
+    results_template_name = "identity/admin/access_log_results.html"
     filterset_class = AccessEventFilterSet
     paginate_by = 50
     # Downloads are this view's own CSV (`?download=csv`), never Wagtail's exporter.
