@@ -76,7 +76,8 @@ def record_login_failed(sender, credentials, request=None, **kwargs):
         request=request,
         subject=account,
         municipality_id=municipality_id,
-        method=getattr(request, "identity_login_method", "") or AccessEvent.Method.PASSWORD,
+        # The attempt is over: its note must not name the method of a later log-in.
+        method=login_method_take(request=request),
         username=username,
     )
 
@@ -89,7 +90,7 @@ def record_locked_out(*, request, credentials: dict) -> None:
         request=request,
         subject=_account_of(username) if username else None,
         municipality_id=municipality_id_of_username(username),
-        method=getattr(request, "identity_login_method", "") or AccessEvent.Method.PASSWORD,
+        method=login_method_take(request=request),
         username=username,
     )
 

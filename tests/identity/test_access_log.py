@@ -85,6 +85,19 @@ class TestReceivers:
         assert event.method == AccessEvent.Method.DIRECTORY
         assert LOGIN_METHOD_SESSION_KEY not in client.session  # taken, not left for the next log-in
 
+    def test_a_failed_attempt_uses_up_its_note(self, client, hanako):
+        session = client.session
+        session[LOGIN_METHOD_SESSION_KEY] = AccessEvent.Method.DIRECTORY
+        session.save()
+
+        client.post("/accounts/login/", {"login": "hanako@ashiya.example.jp", "password": "wrong-1"})
+        client.post("/accounts/login/", {"login": "hanako@ashiya.example.jp", "password": PASSWORD})
+
+        [failed] = _events(Kind.LOGIN_FAILED)
+        [login] = _events(Kind.LOGIN)
+        assert failed.method == AccessEvent.Method.DIRECTORY
+        assert login.method == AccessEvent.Method.PASSWORD
+
     def test_a_failed_log_in_keeps_the_name_as_typed_and_its_municipality(self, client, hanako, sukagawa):
         client.post("/accounts/login/", {"municipality": "282065", "login": "000123", "password": "wrong-1"})
         client.post("/accounts/login/", {"municipality": "072079", "login": "nobody", "password": "wrong-1"})
