@@ -216,6 +216,21 @@ class TestRefusedAccess:
         assert event.actor == hanako.user
         assert event.detail["status"] == 302 and event.detail["url_name"] == "access_log:index"
 
+    def test_an_admin_user_without_the_logs_permission_is_sent_home_and_recorded(self, client, hanako):
+        from django.contrib.auth.models import Permission
+
+        hanako.user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+        client.force_login(hanako.user)
+
+        response = client.get("/admin/access-log/")
+
+        assert (response.status_code, response["Location"]) == (302, "/admin/")
+        [event] = _events(Kind.ACCESS_REFUSED)
+        assert event.detail["url_name"] == "access_log:index" and event.detail["status"] == 302
+        # An ordinary redirect of the admin is no refusal.
+        client.get("/admin/access-log")  # APPEND_SLASH
+        assert len(_events(Kind.ACCESS_REFUSED)) == 1
+
     def test_an_hr_staff_page_of_another_municipality_is_recorded(self, client, hr, sukagawa):
         theirs = StaffMemberFactory(municipality=sukagawa)
         client.force_login(hr.user)
