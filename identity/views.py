@@ -9,7 +9,7 @@ import csv
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -124,6 +124,11 @@ class AccessLogView(AccessLogPermissionMixin, ReportView):
             ]
 
     def csv_download(self):
+        if self.filters and not self.filters.is_valid():
+            # Never "everything" for a filter that did not parse.
+            return HttpResponseBadRequest(
+                _("絞り込みの条件が正しくありません。"), content_type="text/plain; charset=utf-8"
+            )
         events = self.get_filtered_queryset()
         writer = csv.writer(_Echo())
         lines = (writer.writerow(row) for row in self.csv_rows(events))

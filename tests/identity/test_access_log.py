@@ -325,6 +325,14 @@ class TestHRView:
         assert "ashiya-mark" in by_date and "芦屋 花子" not in by_date
         assert [row[8] for row in csv_rows[1:]] == ["282065-ashiya-mark"]
 
+    def test_a_download_with_a_filter_that_does_not_parse_is_refused(self, client, hr, logged):
+        client.force_login(hr.user)
+
+        response = client.get("/admin/access-log/?download=csv&created_at_from=yesterday")
+
+        assert response.status_code == 400
+        assert "ashiya-mark" not in response.content.decode()
+
     def test_hr_opens_an_entry_of_their_own_municipality(self, client, hr, logged):
         client.force_login(hr.user)
 
