@@ -40,3 +40,77 @@ def access_event_record(
         ip_address=client_ip(request) if request is not None else None,
         detail=detail or {},
     )
+
+
+# --- How a log-in says which method it used ---------------------------------------------------------
+#
+# Every log-in is recorded by one receiver (identity/receivers.py, on Django's `user_logged_in`,
+# which fires for allauth's form, the Wagtail admin, SSO and any `django.contrib.auth.login()`),
+# so the code of a method never writes the log-in entry itself. Instead, before the user is
+# logged in, it notes its method:
+#
+#     from identity.services import login_method_note
+#     login_method_note(request=request, method=AccessEvent.Method.DIRECTORY)
+#
+# The note is kept in the session (it survives allauth's MFA stage, which logs the user in on a
+# later request) and taken by the receiver at log-in. Without a note the method is
+# `password`, except that a social log-in (allauth `pre_social_login`) notes `oidc` or `saml`
+# from its provider by itself. Failures, lock-outs and refusals are recorded the same way by
+# receivers; the code of a method records only the events no signal carries (e.g. "unknown
+# directory user", "IdP assertion for a person not on the roster") with `access_event_record`.
+
+LOGIN_METHOD_SESSION_KEY = "identity_login_method"
+
+
+def login_method_note(*, request, method: str) -> None:
+    """Note the log-in method of the log-in in progress on this request's session."""
+    if method not in AccessEvent.Method.values:
+        raise ValueError(f"unknown log-in method {method!r}")
+    request.identity_login_method = method
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[LOGIN_METHOD_SESSION_KEY] = method
+
+
+def login_method_take(*, request) -> str:
+    """The method noted for the log-in now completing (and forget it); `password` by default."""
+    method = getattr(request, "identity_login_method", "") if request is not None else ""
+    session = getattr(request, "session", None)
+    if session is not None:
+        method = session.pop(LOGIN_METHOD_SESSION_KEY, "") or method
+    return method or AccessEvent.Method.PASSWORD
+
+
+# --- Retention -------------------------------------------------------------------------------------
+
+
+def access_events_purge(*, now=None) -> dict:
+    """Delete the access-log entries past their retention: each municipality's after its
+    LoginPolicy.access_log_retention_days (the field's default when it has no policy row), those
+    without a municipality after settings.IDENTITY_ACCESS_LOG_RETENTION_DAYS. Idempotent.
+    Returns {municipality code or "": (retention days, entries deleted)}."""
+    import datetime
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from people.models import Municipality
+
+    from .models import LoginPolicy
+
+    now = now or timezone.now()
+    default_days = LoginPolicy._meta.get_field("access_log_retention_days").get_default()
+    policies = dict(LoginPolicy.objects.values_list("municipality_id", "access_log_retention_days"))
+    result = {}
+    with transaction.atomic():
+        for municipality_id, code in Municipality.objects.order_by("code").values_list("pk", "code"):
+            days = policies.get(municipality_id, default_days)
+            cutoff = now - datetime.timedelta(days=days)
+            deleted, _ = AccessEvent.objects.filter(municipality_id=municipality_id, created_at__lt=cutoff).delete()
+            result[code] = (days, deleted)
+        days = settings.IDENTITY_ACCESS_LOG_RETENTION_DAYS
+        cutoff = now - datetime.timedelta(days=days)
+        deleted, _ = AccessEvent.objects.filter(municipality_id__isnull=True, created_at__lt=cutoff).delete()
+        result[""] = (days, deleted)
+    return result

@@ -228,21 +228,3 @@ def form_action_origins() -> list[str]:
                 if origin not in origins:
                     origins.append(origin)
     return origins
-
-
-def record_sso_login(sender, request, user, **kwargs) -> None:
-    """allauth's user_logged_in: a log-in through an IdP is logged with its method (oidc|saml).
-    Connected in IdentityConfig.ready(); password and directory log-ins are other parts' to log."""
-    sociallogin = kwargs.get("sociallogin")
-    if sociallogin is None:
-        return
-    row = SsoProvider.objects.filter(slug=sociallogin.account.provider).only("protocol", "municipality_id").first()
-    access_event_record(
-        kind=AccessEvent.Kind.LOGIN,
-        request=request,
-        actor=user,
-        subject=user,
-        municipality_id=row.municipality_id if row else None,
-        method=METHOD_OF_PROTOCOL[row.protocol] if row else "",
-        detail={"provider": sociallogin.account.provider},
-    )

@@ -6,7 +6,7 @@ import ipaddress
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 GENERIC_LOGIN_ERROR = _("ログインできませんでした。入力内容をご確認ください。")
@@ -25,6 +25,17 @@ class AccountAdapter(DefaultAccountAdapter):
             "5分ほど待ってから、もう一度お試しください。"
         ),
     }
+
+    def pre_authenticate(self, request, **credentials):
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code == "too_many_login_attempts":
+                # The lock-out has no signal: the access log records it here (identity/receivers.py).
+                from identity.receivers import record_locked_out
+
+                record_locked_out(request=request, credentials=credentials)
+            raise
 
     def authenticate(self, request, **credentials):
         user = super().authenticate(request, **credentials)

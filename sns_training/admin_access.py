@@ -442,6 +442,11 @@ POLICIES: dict[str, Policy] = {
     "hr_reports:personnel_search_results": SCOPED_BY_VIEW,
     "hr_reports:personnel": SCOPED_BY_SELECTOR,
     "hr_reports:dashboard": SCOPED_BY_VIEW,
+    # The access log (identity/views.py): the list is AccessEvent.objects.visible_to(user), an
+    # entry is fetched through identity.selectors.access_event_get (404 outside the municipality).
+    "access_log:index": SCOPED_BY_VIEW,
+    "access_log:index_results": SCOPED_BY_VIEW,
+    "access_log:detail": SCOPED_BY_SELECTOR,
 }
 
 # Wagtail's site-wide reports (site history, workflows, aging and locked pages, page types),

@@ -22,6 +22,8 @@ from wagtail.admin.models import EditingSession
 from wagtail.models import Page, Revision, TaskState, WorkflowState
 
 from courses.services import editorial_setup
+from identity.models import AccessEvent
+from identity.services import access_event_record
 from people import services as people_services
 from people.models import RosterImport, StaffMember
 from quizzes.models import CompletionRecord, ScenarioQuestion
@@ -136,6 +138,13 @@ def _city(municipality, slug: str) -> SimpleNamespace:
         fiscal_year=2026,
         requested_by=staff["hr"].user,
     )
+    # An access-log entry (identity/), its typed name and details carrying the marker.
+    access_event = access_event_record(
+        kind=AccessEvent.Kind.LOGIN_FAILED,
+        municipality_id=municipality.pk,
+        username=f"{latin}-typed",
+        detail={"note": f"{mark}アクセス記録"},
+    )
     session = EditingSession.objects.create(
         user=editor,
         content_type=ContentType.objects.get_for_model(Page),
@@ -160,6 +169,7 @@ def _city(municipality, slug: str) -> SimpleNamespace:
         record=record,
         bundle=bundle,
         editing_session=session,
+        access_event=access_event,
         editors=editors,
         markers=MARKERS[slug],
     )
@@ -229,6 +239,7 @@ def _value(name: str, route: str, other) -> str:
     }
     if name == "pk":
         kinds = [
+            ("access-log", other.access_event.pk),
             ("scenarioquestion", other.question.pk),
             ("pages", other.chapter.pk),
             ("training_cycles", other.cycle.pk),
@@ -428,6 +439,8 @@ def _own_urls(city) -> dict[str, list[str]]:
             f"/admin/roster-import/{city.roster_import.pk}/",
             f"/admin/training_cycles/edit/{city.cycle.pk}/",
             f"/admin/hr-reports/certificates/bundles/{city.bundle.pk}/",
+            f"/admin/access-log/{city.access_event.pk}/",
+            "/admin/access-log/",
         ],
     }
 

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Deny by default in the Wagtail admin (sns_training/admin_access.py).
     "sns_training.admin_access.AdminAccessMiddleware",
+    # Access log (issue 12, identity/middleware.py): records refused admin/HR URLs; reads only the status.
+    "identity.middleware.AccessRefusedMiddleware",
 ]
 
 # Content-Security-Policy (sns_training.security, docs/decisions/0017): nothing from outside the
@@ -311,6 +313,11 @@ REPORTS_CERTIFICATE_FONT = os.environ.get(
 
 # Where the seed guidelines are read from (../shared/seeds beside the checkout).
 SEEDS_DIR = Path(os.environ.get("SNS_SEEDS_DIR", BASE_DIR.parent / "shared" / "seeds"))
+
+# Access log (issue 12, identity/): how long entries without a municipality (failed log-ins with
+# an unknown name, platform admins' events) are kept before `manage.py purge_access_events`
+# deletes them. Each municipality's own entries follow its LoginPolicy.access_log_retention_days.
+IDENTITY_ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("DJANGO_ACCESS_LOG_RETENTION_DAYS", 3 * 365))
 
 LOGGING = {
     "version": 1,
