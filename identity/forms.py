@@ -7,6 +7,7 @@ from __future__ import annotations
 from allauth.account.adapter import get_adapter
 from allauth.account.internal import flows
 from allauth.account.models import Login
+from allauth.account.utils import filter_users_by_email
 from allauth.core import context
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from people.adapters import GENERIC_LOGIN_ERROR
 from people.forms import StaffLoginForm
-from people.models import login_username
+from people.models import User, login_username
 
 from .directory import Result
 from .models import AccessEvent, LoginPolicy
@@ -38,6 +39,16 @@ NO_DIRECTORY = _("%(municipality)sでは、庁内アカウント（ディレク�
 PASSWORD_DISALLOWED = _(
     "%(municipality)sでは、パスワードでのログインは使えません。庁内アカウントまたはシングルサインオンでログインしてください。"
 )
+
+
+def _account_named(credentials: dict):
+    """The account a failed attempt named, for the access log only (HR sees its own city's)."""
+    if credentials.get("email"):
+        users = filter_users_by_email(credentials["email"])
+        return users[0] if len(users) == 1 else None
+    if credentials.get("username"):
+        return User.objects.filter(username=credentials["username"]).select_related("staff_profile").first()
+    return None
 
 
 class MunicipalityLoginForm(StaffLoginForm):
@@ -98,7 +109,12 @@ class MunicipalityLoginForm(StaffLoginForm):
             super()._clean_with_password(credentials)
         except ValidationError as exc:
             if getattr(exc, "code", None) != "too_many_login_attempts":
-                self._record(AccessEvent.Kind.LOGIN_FAILED, AccessEvent.Method.PASSWORD, reason="invalid")
+                self._record(
+                    AccessEvent.Kind.LOGIN_FAILED,
+                    AccessEvent.Method.PASSWORD,
+                    subject=_account_named(credentials),
+                    reason="invalid",
+                )
             raise
         staff = getattr(self.user, "staff_profile", None)
         if staff is not None and not self._password_allowed(staff.municipality_id):

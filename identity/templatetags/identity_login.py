@@ -33,7 +33,11 @@ def login_page(context) -> dict:
     if posted and not posted_method and "@" in (form.data.get("login") or ""):
         code = None  # the e-mail form
     municipality = selectors.municipality_by_code(code)
-    page = {"municipality": municipality, "form": form, "unknown_municipality": bool(code) and municipality is None}
+    page = {
+        "municipality": municipality,
+        "form": form,
+        "no_municipality": "municipality" in data and municipality is None,
+    }
     if municipality is None:
         if form is not None:
             form.fields["login"].label = _("メールアドレス")
@@ -52,6 +56,8 @@ def login_page(context) -> dict:
         else:
             directory_form = _fresh_form(request, MunicipalityLoginForm.METHOD_DIRECTORY, municipality)
         directory_form.fields["login"].label = methods.directory.login_label or _("アカウント名")
+        # The directory's password is not this site's: no link to this site's password reset.
+        directory_form.fields["password"].help_text = _("庁内のパソコンと同じパスワードです。")
     if methods.password or posted_method == MunicipalityLoginForm.METHOD_PASSWORD:
         if posted_method == MunicipalityLoginForm.METHOD_PASSWORD:
             password_form = form
