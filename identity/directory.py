@@ -145,6 +145,11 @@ class MunicipalityDirectoryBackend(LDAPBackend):
             self.result = Result.NOT_CONFIGURED
         elif not password or not login or len(login) > MAX_LOGIN_LENGTH or "\x00" in login:
             self.result = Result.NOT_FOUND
+        elif config.bind_dn and not bind_password(config):
+            # A service account without its password (the environment variable unset) would bind
+            # unauthenticated: the directory is unusable until the server is configured.
+            logger.warning("directory of %s: no bind password (%s unset?)", municipality_code, config.bind_password_env)
+            self.result, self.detail = Result.UNAVAILABLE, {"error": "bind_password_missing"}
         else:
             self.config = config
             self.settings = ldap_settings(config, login)

@@ -302,6 +302,31 @@ class TestDirectoryDown:
         assert "職員番号" in message
         assert _logged_in_as(client) is None
 
+    def test_an_unset_bind_password_variable_is_a_directory_down(self, client, roster, ashiya_directory, monkeypatch):
+        monkeypatch.delenv("TEST_ASHIYA_LDAP_BIND_PASSWORD")
+
+        response = _directory_login(client, USERS["ashida"].account, USERS["ashida"].password)
+
+        assert UNAVAILABLE in _errors(response)[0]
+        assert _last_event().detail == {"reason": "unavailable", "error": "bind_password_missing"}
+
+    def test_the_bind_password_kept_in_the_admin(self, client, roster, ashiya_directory):
+        from tests.ldap_server import SERVICE_PASSWORD
+
+        ashiya_directory.bind_password_env = ""
+        ashiya_directory.bind_password = SERVICE_PASSWORD
+        ashiya_directory.save()
+
+        assert _directory_login(client, USERS["ashida"].account, USERS["ashida"].password).status_code == 302
+
+    def test_a_wrong_bind_password_is_a_directory_down(self, client, roster, ashiya_directory, monkeypatch):
+        monkeypatch.setenv("TEST_ASHIYA_LDAP_BIND_PASSWORD", "not-the-service-password")
+
+        response = _directory_login(client, USERS["ashida"].account, USERS["ashida"].password)
+
+        assert UNAVAILABLE in _errors(response)[0]
+        assert _last_event().detail["error"] == "INVALID_CREDENTIALS"
+
     def test_a_stopped_slapd(self, client, roster, bind_password_env, ashiya, tmp_path: Path):
         server = SlapdServer(tmp_path)
         server.start()
