@@ -164,3 +164,29 @@ def test_an_email_log_in_by_a_city_user_is_recorded(client, cities):
     kinds = list(AccessEvent.objects.order_by("pk").values_list("kind", "method", "municipality_id"))
     assert kinds == [("login_failed", "password", ashiya.pk), ("login", "password", ashiya.pk)]
     assert AccessEvent.objects.filter(subject=staff.user).count() == 2
+
+
+@pytest.mark.parametrize("municipality", ["", "999999", "28206'"])
+def test_a_directory_post_without_a_known_municipality_asks_for_it(client, cities, municipality):
+    response = client.post(
+        "/accounts/login/",
+        {"municipality": municipality, "method": "directory", "login": "ashida.k", "password": "whatever-1"},
+    )
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    markup = response.content.decode()
+    assert re.search(r'<select name="municipality"[^>]*aria-invalid="true"', markup)
+    assert 'id="id_municipality_error"' in markup
+    from identity.models import AccessEvent
+
+    assert not AccessEvent.objects.filter(kind="login").exists()
+
+
+def test_a_get_never_logs_in_or_writes(client, cities):
+    from identity.models import AccessEvent
+
+    client.get("/accounts/login/?municipality=282065&method=directory&login=ashida.k&password=x")
+
+    assert "_auth_user_id" not in client.session
+    assert not AccessEvent.objects.exists()
