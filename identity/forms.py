@@ -81,7 +81,8 @@ class MunicipalityLoginForm(StaffLoginForm):
             return super().clean()
         except ValidationError as exc:
             if getattr(exc, "code", None) == "too_many_login_attempts":
-                self._record(AccessEvent.Kind.LOCKED_OUT, reason="rate_limited")
+                subject = None if self.is_directory else _account_named(self.user_credentials())
+                self._record(AccessEvent.Kind.LOCKED_OUT, subject=subject, reason="rate_limited")
             raise
 
     def user_credentials(self) -> dict:

@@ -190,3 +190,19 @@ def test_a_get_never_logs_in_or_writes(client, cities):
 
     assert "_auth_user_id" not in client.session
     assert not AccessEvent.objects.exists()
+
+
+def test_a_locked_account_is_recorded_against_the_person(client, cities):
+    from identity.models import AccessEvent
+
+    ashiya, _ = cities
+    staff = StaffMemberFactory(
+        municipality=ashiya, department=DepartmentFactory(municipality=ashiya), staff_number="000888", email=""
+    )
+    data = {"municipality": "282065", "method": "password", "login": "000888", "password": "wrong-pass-1"}
+    for _ in range(6):
+        client.post("/accounts/login/", data)
+
+    kinds = list(AccessEvent.objects.filter(subject=staff.user).order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["login_failed"] * 5 + ["locked_out"]
+    assert AccessEvent.objects.filter(kind="locked_out").get().municipality == ashiya
