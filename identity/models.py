@@ -80,6 +80,12 @@ class DirectoryConfig(models.Model):
         _("職員番号の属性"), max_length=64, default="employeeID", help_text=_("名簿の職員番号と照合する属性")
     )
     timeout_seconds = models.PositiveSmallIntegerField(_("接続のタイムアウト（秒）"), default=5)
+    login_label = models.CharField(
+        _("ログイン名の表示名"),
+        max_length=50,
+        default=_("庁内パソコンのアカウント名"),
+        help_text=_("ログイン画面で入力欄に付ける名前（例：職員番号、庁内パソコンのアカウント名）"),
+    )
 
     class Meta:
         verbose_name = _("ディレクトリ設定")

@@ -1,15 +1,15 @@
-"""Reads of the identity app: the staff member an IdP names, the log-in page's providers, and
-the access log as the viewer may read it."""
+"""Reads of the identity app: the staff member an IdP names, which log-in methods a municipality
+offers (the log-in page), and the access log as the viewer may read it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.shortcuts import get_object_or_404
 
-from people.models import StaffMember
+from people.models import Municipality, StaffMember
 
-from .models import AccessEvent, SsoProvider
+from .models import AccessEvent, DirectoryConfig, LoginPolicy, SsoProvider
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,36 @@ def person_label(user) -> str:
 def staff_number_of(user) -> str:
     staff = getattr(user, "staff_profile", None) if user is not None else None
     return staff.staff_number if staff is not None else ""
+
+
+@dataclass
+class LoginMethods:
+    municipality: Municipality
+    policy: LoginPolicy
+    directory: DirectoryConfig | None
+    sso_providers: list[SsoProvider] = field(default_factory=list)
+
+    @property
+    def password(self) -> bool:
+        return self.policy.password_allowed
+
+    @property
+    def any(self) -> bool:
+        return bool(self.password or self.directory or self.sso_providers)
+
+
+def municipality_by_code(code: str | None) -> Municipality | None:
+    if not code or not isinstance(code, str) or len(code) > 6:
+        return None
+    return Municipality.objects.filter(code=code).first()
+
+
+def login_methods(municipality: Municipality) -> LoginMethods:
+    """The municipality's methods: staff number + password where its policy allows it, its
+    enabled directory, its enabled single-sign-on providers."""
+    return LoginMethods(
+        municipality=municipality,
+        policy=LoginPolicy.for_municipality(municipality.pk),
+        directory=DirectoryConfig.objects.filter(municipality=municipality, enabled=True).first(),
+        sso_providers=list(SsoProvider.objects.filter(municipality=municipality, enabled=True).order_by("label")),
+    )

@@ -1,5 +1,5 @@
-"""Wagtail wiring of the identity app (registration only): the platform admin's SSO settings
-and HR's アクセス記録."""
+"""Wagtail wiring of the identity app (registration only): the platform admin's log-in, directory
+and SSO settings, and HR's アクセス記録."""
 
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +9,7 @@ from wagtail.admin.menu import MenuItem
 from . import admin_urls
 from .selectors import VIEW_PERMISSION
 from .sso_admin import SsoProviderViewSet
+from .viewsets import DirectoryConfigViewSet, LoginPolicyViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -31,3 +32,13 @@ class AccessLogMenuItem(MenuItem):
 @hooks.register("register_reports_menu_item")
 def register_access_log_menu_item():
     return AccessLogMenuItem(_("アクセス記録"), reverse("access_log:index"), icon_name="history", order=50)
+
+
+@hooks.register("register_admin_viewset")
+def register_login_policy_viewset():
+    return LoginPolicyViewSet("login-policies")
+
+
+@hooks.register("register_admin_viewset")
+def register_directory_config_viewset():
+    return DirectoryConfigViewSet("directories")

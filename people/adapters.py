@@ -48,6 +48,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def _get_login_attempts_cache_key(self, request, **credentials):
         # Count failures per account (docs/decisions/0004), whether it is named by e-mail or by
         # 自治体 + 職員番号 (its username); otherwise each name would get five attempts of its own.
+        if credentials.get("directory_login") is not None:
+            # A directory account name (identity.directory) counts per municipality and name.
+            name = f"{credentials.get('municipality_code', '')}:directory:{credentials['directory_login']}"
+            credentials = {"username": name.lower()}
         email = credentials.get("email")
         if email:
             users = filter_users_by_email(email)

@@ -325,3 +325,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# --- Directory log-in and the log-in page by municipality (issue 12, docs/decisions/0023) -------
+# The directory backend only authenticates (directory account -> the roster's user); users are
+# loaded per request by the staff backend, which stays first. The log-in form adds the method
+# (password / directory) and writes every attempt to the access log.
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "identity.directory.MunicipalityDirectoryBackend"]
+ACCOUNT_FORMS = {**ACCOUNT_FORMS, "login": "identity.forms.MunicipalityLoginForm"}

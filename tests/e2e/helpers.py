@@ -32,16 +32,27 @@ class Account:
 
 
 def log_in(page, account: Account, *, by: str = "email") -> None:
-    """Fill in and submit the real log-in form; land on my page."""
+    """Fill in and submit the real log-in form; land on my page. By e-mail on the first page; by
+    職員番号: choose the 自治体, 次へ, then that municipality's 職員番号 form."""
     page.goto("/accounts/login/")
     if by == "email":
-        page.get_by_label("メールアドレスまたは職員番号").fill(account.email)
+        page.get_by_label("メールアドレス").fill(account.email)
+        page.get_by_label("パスワード").fill(account.password)
+        page.get_by_role("button", name="ログイン", exact=True).click()
     else:
-        page.get_by_label("自治体（職員番号でログインする場合）").select_option(account.code)
-        page.get_by_label("メールアドレスまたは職員番号").fill(account.staff_number)
-    page.get_by_label("パスワード").fill(account.password)
-    page.get_by_role("button", name="ログイン").click()
+        choose_municipality(page, account.code)
+        form = page.locator("form", has=page.locator('input[name="method"][value="password"]'))
+        form.get_by_label("職員番号").fill(account.staff_number)
+        form.get_by_label("パスワード").fill(account.password)
+        form.get_by_role("button", name="職員番号でログイン").click()
     page.wait_for_url("**/mypage/")
+
+
+def choose_municipality(page, code: str) -> None:
+    """The log-in page's first step: the 自治体, then 次へ (a plain GET form, no JavaScript)."""
+    page.get_by_label("自治体", exact=True).select_option(code)
+    page.get_by_role("button", name="次へ").click()
+    page.wait_for_url(f"**/login/?*municipality={code}*")
 
 
 def focused(page) -> str:

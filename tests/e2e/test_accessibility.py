@@ -38,16 +38,16 @@ def test_axe_reports_no_violations_on_the_log_in_form_with_errors(page, accounts
     page.goto("/accounts/login/")
 
     # A wrong password: one generic message for the whole form.
-    page.get_by_label("メールアドレスまたは職員番号").fill(accounts["ashiya"].email)
+    page.get_by_label("メールアドレス").fill(accounts["ashiya"].email)
     page.get_by_label("パスワード").fill("wrong-password")
-    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("button", name="ログイン", exact=True).click()
     page.get_by_role("alert").wait_for()
     found["log-in, wrong password"] = axe_violations(page, axe_js)
 
     # A 職員番号 without the municipality: the error sits on the field.
-    page.get_by_label("メールアドレスまたは職員番号").fill(accounts["sukagawa"].staff_number)
+    page.get_by_label("メールアドレス").fill(accounts["sukagawa"].staff_number)
     page.get_by_label("パスワード").fill("wrong-password")
-    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("button", name="ログイン", exact=True).click()
     page.locator(".field--error").first.wait_for()
     found["log-in, no municipality"] = axe_violations(page, axe_js)
 

@@ -81,9 +81,9 @@ def test_other_citys_chapter_is_not_found(page, accounts):
 def test_wrong_password_shows_one_generic_message(page, accounts):
     account = accounts["ashiya"]
     page.goto("/accounts/login/")
-    page.get_by_label("メールアドレスまたは職員番号").fill(account.email)
+    page.get_by_label("メールアドレス").fill(account.email)
     page.get_by_label("パスワード").fill("not-the-password")
-    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("button", name="ログイン", exact=True).click()
 
     expect(page.get_by_role("alert")).to_have_text("ログインできませんでした。入力内容をご確認ください。")
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
