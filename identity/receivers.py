@@ -22,7 +22,7 @@ from django.dispatch import receiver
 from people.models import Municipality
 
 from .models import AccessEvent
-from .services import access_event_record, login_method_note, login_method_take
+from .services import access_event_record, login_method_note, login_method_take, login_note_take
 
 Kind = AccessEvent.Kind
 
@@ -56,18 +56,23 @@ def _account_of(username: str):
 
 @receiver(user_logged_in, dispatch_uid="identity.login")
 def record_login(sender, request, user, **kwargs):
+    method = login_method_take(request=request)
+    note = login_note_take(request=request)
     access_event_record(
         kind=Kind.LOGIN,
         request=request,
         actor=user,
         subject=user,
-        method=login_method_take(request=request),
-        username=user.get_username(),
+        method=method,
+        username=note.get("username") or user.get_username(),
+        detail=note.get("detail") or None,
     )
 
 
 @receiver(user_login_failed, dispatch_uid="identity.login_failed")
 def record_login_failed(sender, credentials, request=None, **kwargs):
+    if getattr(request, "identity_login_form", False):
+        return  # the log-in form records its failures itself, with the reason (identity/forms.py)
     username = typed_username(credentials)
     account = _account_of(username) if username else None
     municipality_id = municipality_id_of_username(username)
@@ -84,6 +89,8 @@ def record_login_failed(sender, credentials, request=None, **kwargs):
 
 def record_locked_out(*, request, credentials: dict) -> None:
     """allauth refused a log-in attempt because of too many failures (called by the adapter)."""
+    if getattr(request, "identity_login_form", False):
+        return  # recorded by the log-in form (identity/forms.py)
     username = typed_username(credentials)
     access_event_record(
         kind=Kind.LOCKED_OUT,

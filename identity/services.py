@@ -62,14 +62,21 @@ def access_event_record(
 LOGIN_METHOD_SESSION_KEY = "identity_login_method"
 
 
-def login_method_note(*, request, method: str) -> None:
-    """Note the log-in method of the log-in in progress on this request's session."""
+LOGIN_NOTE_SESSION_KEY = "identity_login_note"
+
+
+def login_method_note(*, request, method: str, username: str = "", detail: dict | None = None) -> None:
+    """Note the log-in method of the log-in in progress on this request's session (and, for the
+    log, the name as the person typed it and any detail such as a password fallback)."""
     if method not in AccessEvent.Method.values:
         raise ValueError(f"unknown log-in method {method!r}")
     request.identity_login_method = method
+    note = {"username": username[:150], "detail": detail or {}}
+    request.identity_login_note = note
     session = getattr(request, "session", None)
     if session is not None:
         session[LOGIN_METHOD_SESSION_KEY] = method
+        session[LOGIN_NOTE_SESSION_KEY] = note
 
 
 def login_method_take(*, request) -> str:
@@ -79,6 +86,15 @@ def login_method_take(*, request) -> str:
     if session is not None:
         method = session.pop(LOGIN_METHOD_SESSION_KEY, "") or method
     return method or AccessEvent.Method.PASSWORD
+
+
+def login_note_take(*, request) -> dict:
+    """The name typed and the detail noted with the method (and forget them)."""
+    note = getattr(request, "identity_login_note", None) if request is not None else None
+    session = getattr(request, "session", None)
+    if session is not None:
+        note = session.pop(LOGIN_NOTE_SESSION_KEY, None) or note
+    return note or {}
 
 
 # --- Retention -------------------------------------------------------------------------------------

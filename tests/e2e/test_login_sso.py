@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import axe_violations
+from tests.e2e.helpers import axe_violations, choose_municipality
 from tests.identity.idp.processes import IDP_PASSWORD, oidc_idp_start, saml_idp_start
 
 OIDC_SLUG, SAML_SLUG = "ashiya-entra", "ashiya-adfs"
@@ -84,6 +84,7 @@ def sso_rows(accounts, idps, monkeypatch):
 
 def _press(page, label: str) -> None:
     page.goto("/accounts/login/")
+    choose_municipality(page, "282065")
     expect(page.get_by_role("heading", name="芦屋市のシングルサインオン")).to_be_visible()
     page.get_by_role("button", name=label).click()
 
@@ -126,6 +127,7 @@ def test_employee_logs_in_through_the_saml_idp_process(page, sso_rows, idps):
 
 def test_sso_buttons_and_refusal_page_pass_axe(page, sso_rows, idps, axe_js):
     page.goto("/accounts/login/")
+    choose_municipality(page, "282065")
     found = {"log-in with SSO buttons": axe_violations(page, axe_js)}
     page.get_by_role("button", name="庁内アカウント（Entra ID）でログイン").click()
     _sign_in_at_oidc_idp(page, idps["oidc"], "nobody")

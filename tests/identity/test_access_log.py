@@ -73,19 +73,23 @@ class TestReceivers:
         assert event.municipality_id == hanako.municipality_id
         assert event.ip_address == "127.0.0.1"
 
-    def test_the_method_another_log_in_noted_is_the_one_recorded(self, client, hanako):
-        # What directory / SSO code does through identity.services.login_method_note.
-        session = client.session
-        session[LOGIN_METHOD_SESSION_KEY] = AccessEvent.Method.DIRECTORY
-        session.save()
+    def test_the_method_noted_before_the_log_in_is_the_one_recorded(self, rf, hanako):
+        # What SSO code does through identity.services.login_method_note, then Django's login().
+        from django.contrib.auth import login
+        from django.contrib.sessions.backends.cache import SessionStore
 
-        client.post("/accounts/login/", {"login": "hanako@ashiya.example.jp", "password": PASSWORD})
+        from identity.services import login_method_note
+
+        request = rf.get("/")
+        request.session = SessionStore()
+        login_method_note(request=request, method=AccessEvent.Method.SAML, username="hanako@idp")
+        login(request, hanako.user, backend="people.backends.StaffAuthenticationBackend")
 
         [event] = _events(Kind.LOGIN)
-        assert event.method == AccessEvent.Method.DIRECTORY
-        assert LOGIN_METHOD_SESSION_KEY not in client.session  # taken, not left for the next log-in
+        assert (event.method, event.username) == (AccessEvent.Method.SAML, "hanako@idp")
+        assert LOGIN_METHOD_SESSION_KEY not in request.session  # taken, not left for the next log-in
 
-    def test_a_failed_attempt_uses_up_its_note(self, client, hanako):
+    def test_a_stale_note_does_not_name_the_method_of_a_password_log_in(self, client, hanako):
         session = client.session
         session[LOGIN_METHOD_SESSION_KEY] = AccessEvent.Method.DIRECTORY
         session.save()
@@ -95,8 +99,9 @@ class TestReceivers:
 
         [failed] = _events(Kind.LOGIN_FAILED)
         [login] = _events(Kind.LOGIN)
-        assert failed.method == AccessEvent.Method.DIRECTORY
+        assert failed.method == AccessEvent.Method.PASSWORD
         assert login.method == AccessEvent.Method.PASSWORD
+        assert failed.detail == {"reason": "invalid"}
 
     def test_a_failed_log_in_keeps_the_name_as_typed_and_its_municipality(self, client, hanako, sukagawa):
         client.post("/accounts/login/", {"municipality": "282065", "login": "000123", "password": "wrong-1"})
@@ -104,12 +109,9 @@ class TestReceivers:
         client.post("/accounts/login/", {"login": "who@example.jp", "password": "wrong-1"})
 
         first, second, third = _events(Kind.LOGIN_FAILED)
-        assert (first.username, first.municipality_id, first.subject) == (
-            "282065-000123",
-            hanako.municipality_id,
-            hanako.user,
-        )
-        assert (second.username, second.municipality_id, second.subject) == ("072079-nobody", sukagawa.pk, None)
+        # As typed in the form; the municipality chosen beside it.
+        assert (first.username, first.municipality_id, first.subject) == ("000123", hanako.municipality_id, hanako.user)
+        assert (second.username, second.municipality_id, second.subject) == ("nobody", sukagawa.pk, None)
         assert (third.username, third.municipality_id) == ("who@example.jp", None)
         assert all(e.ip_address == "127.0.0.1" for e in (first, second, third))
         assert _events(Kind.LOGIN) == []

@@ -193,7 +193,9 @@ def test_each_row_is_its_own_provider_and_the_secret_comes_from_the_environment(
 
 
 def test_login_page_shows_each_municipalitys_buttons_as_csrf_posts(client, oidc_rows, saml_row, oidc_idp, saml_idp):
-    page = client.get(reverse("account_login"))
+    # The log-in page shows a municipality's methods once the 自治体 is chosen.
+    assert "芦屋市のシングルサインオン" not in client.get(reverse("account_login")).content.decode()
+    page = client.get(reverse("account_login"), {"municipality": oidc_rows[0].municipality.code})
     body = page.content.decode()
     assert "芦屋市のシングルサインオン" in body
     for row in (*oidc_rows, saml_row):
