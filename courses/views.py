@@ -1,9 +1,13 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from wagtail import views as wagtail_views
 from wagtail.models import Site
 
 from people import scoping
+from sns_training import pdf
 
 from . import selectors, tree_cache, versions
 from .models import GuidelinePage
@@ -55,19 +59,32 @@ def guideline_versions(request, pk: int):
     return render(request, "courses/guideline_versions.html", {"guideline": guideline, "versions": history})
 
 
-@login_required
-def guideline_comparison(request, pk: int, old: int, new: int):
-    """The 新旧対照表 from 第old版 to 第new版 (改正後 | 改正前, changed passages marked)."""
+def _comparison(request, pk: int, old: int, new: int) -> dict:
     guideline = get_object_or_404(GuidelinePage.objects.visible_to(request.user), pk=pk)
     old_version = get_object_or_404(guideline.versions, number=old)
     new_version = get_object_or_404(guideline.versions, number=new)
-    return render(
-        request,
-        "courses/guideline_comparison.html",
-        {
-            "guideline": guideline,
-            "old": old_version,
-            "new": new_version,
-            "chapters": versions.compare(old_version, new_version),
-        },
-    )
+    return {
+        "guideline": guideline,
+        "old": old_version,
+        "new": new_version,
+        "chapters": versions.compare(old_version, new_version),
+    }
+
+
+@login_required
+def guideline_comparison(request, pk: int, old: int, new: int):
+    """The 新旧対照表 from 第old版 to 第new版 (改正後 | 改正前, changed passages marked)."""
+    return render(request, "courses/guideline_comparison.html", _comparison(request, pk, old, new))
+
+
+@login_required
+def guideline_comparison_pdf(request, pk: int, old: int, new: int):
+    """The same 新旧対照表 as an A4 landscape PDF (always in Japanese: a document for the file)."""
+    context = _comparison(request, pk, old, new)
+    font_url = pdf.font_url()
+    with translation.override("ja"):
+        html = render_to_string("courses/guideline_comparison_pdf.html", {**context, "font_url": font_url})
+    response = HttpResponse(pdf.html_to_pdf(html, url_of_font=font_url), content_type="application/pdf")
+    filename = f"shinkyu_{context['guideline'].pk}_{old}_{new}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -156,3 +156,23 @@ def test_added_and_removed_clauses_are_substantive(guideline):
     _amend(prohibitions, [clause("9-2", "(2)", "所属長に報告する。")])
 
     assert guideline.versions.get(number=2).classifications == {"9-1": "substantive", "9-2": "substantive"}
+
+
+def test_the_comparison_downloads_as_a_pdf_with_the_changed_text(client, guideline, sukagawa):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    chapter = ChapterPage.objects.child_of(guideline).get(key="2")
+    _amend(chapter, [clause("2-1", "(1)", "ソーシャルメディアとは、X、Facebook、Instagram、LINE等をいう。")])
+    url = reverse("courses:guideline_comparison_pdf", args=[guideline.pk, 1, 2])
+
+    client.force_login(StaffMemberFactory(municipality=guideline.municipality).user)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join("".join(page.extract_text().split()) for page in PdfReader(BytesIO(response.content)).pages)
+    assert "新旧対照表" in text and "改正後" in text and "改正前" in text
+    assert "Instagram、LINE等" in text
+
+    client.force_login(StaffMemberFactory(municipality=sukagawa).user)
+    assert client.get(url).status_code == 404
