@@ -76,7 +76,21 @@ def _cycles(user):
     return TrainingCycle.objects.visible_to(user)
 
 
+def _staff(user):
+    from people.models import StaffMember
+
+    return StaffMember.objects.visible_to(user)
+
+
+def _departments(user):
+    from people.models import Department
+
+    return Department.objects.visible_to(user)
+
+
 questions_in_scope = _queryset_scope(_questions)
+staff_in_scope = _queryset_scope(_staff)
+departments_in_scope = _queryset_scope(_departments)
 cycles_in_scope = _queryset_scope(_cycles)
 
 
@@ -289,6 +303,14 @@ def _chooser_pages_in_query(request, kwargs) -> bool:
     return pages_in_scope(request.user, _query_ids(request, "id"))
 
 
+def _staff_and_departments_in_query(request, kwargs) -> bool:
+    """First-access letters (identity/letters_admin.py): every `staff` and `department` id in the
+    query or form is of the user's reach."""
+    return staff_in_scope(request.user, _query_ids(request, "staff")) and departments_in_scope(
+        request.user, _query_ids(request, "department")
+    )
+
+
 POLICIES: dict[str, Policy] = {
     # Every admin user: their dashboard, account, log-out, the admin's assets.
     "wagtailadmin_home": SCOPED_BY_VIEW,
@@ -422,6 +444,11 @@ POLICIES: dict[str, Policy] = {
     "hr_reports:personnel_search_results": SCOPED_BY_VIEW,
     "hr_reports:personnel": SCOPED_BY_SELECTOR,
     "hr_reports:dashboard": SCOPED_BY_VIEW,
+    # First-access letters: HR of the municipality only (the views check identity.issue_setupcode);
+    # every staff or department id named must be within the user's reach.
+    "setup_letters:index": Policy(check=_staff_and_departments_in_query),
+    "setup_letters:confirm": Policy(check=_staff_and_departments_in_query),
+    "setup_letters:issue": Policy(check=_staff_and_departments_in_query),
 }
 
 # Wagtail's site-wide reports (site history, workflows, aging and locked pages, page types),

@@ -12,6 +12,8 @@ urlpatterns = [
     # Wagtail's own log-in form is replaced by allauth's, so its failed-login limits hold there too.
     path("admin/login/", LoginView.as_view(), name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
+    # First access with a letter's setup code (identity/setup_views.py, decision 0026).
+    path("accounts/", include("identity.setup_urls")),
     path("accounts/", include("allauth.urls")),
     path("mypage/", include("courses.urls")),
     path("staff/", include("people.urls")),
