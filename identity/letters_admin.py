@@ -174,6 +174,7 @@ class LettersMenuItem(MenuItem):
 
 class SetupLettersViewSet(ViewSet):
     name = "setup_letters"
+    url_prefix = "setup-letters"
     icon = "key"
     menu_label = _("初回ログイン用の通知書")
     add_to_admin_menu = True

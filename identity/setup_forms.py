@@ -1,5 +1,7 @@
 """The public first-access form: 自治体 + 職員番号 + the letter's code + a new password twice."""
 
+from allauth.account.forms import ResetPasswordForm
+from allauth.account.models import EmailAddress
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -42,3 +44,19 @@ class SetupCodeForm(forms.Form):
         if one and two and one != two:
             self.add_error("password2", _("確認用のパスワードが一致しません。"))
         return cleaned
+
+
+class RosterResetPasswordForm(ResetPasswordForm):
+    """allauth's password reset, sending only to addresses that came from the roster (verified
+    EmailAddress rows written by people.services / the roster import), never to an address a user
+    added themselves or typed into User.email: otherwise an added address would take the account over."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        verified = set(
+            EmailAddress.objects.filter(user__in=self.users, email__iexact=email.strip(), verified=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        self.users = [user for user in self.users if user.pk in verified]
+        return email

@@ -233,6 +233,8 @@ ACCOUNT_RATE_LIMITS = {
 # Wrong setup codes are limited like failed log-ins: the 6th failure for one 自治体 + 職員番号 within
 # five minutes is refused, and a generous 100 a minute per address (a city hall shares one proxy).
 ACCOUNT_RATE_LIMITS["setup_code_failed"] = "100/m/ip,5/5m/key"
+# Password-reset mail goes only to the roster's (verified) addresses.
+ACCOUNT_FORMS = {**ACCOUNT_FORMS, "reset_password": "identity.setup_forms.RosterResetPasswordForm"}
 
 # Wagtail
 WAGTAIL_SITE_NAME = "SNSガイドライン研修"
