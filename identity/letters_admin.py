@@ -54,6 +54,7 @@ def selected_staff(user, data):
     return (
         staff.filter(condition, is_active=True)
         .select_related("department", "municipality", "user")
+        .prefetch_related("user__groups")
         .order_by("department__code", "staff_number")
     )
 
@@ -132,7 +133,9 @@ class LettersConfirmView(PermissionMixin, WagtailAdminTemplateMixin, TemplateVie
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        staff = list(selected_staff(self.request.user, self.request.GET))
+        everyone = list(selected_staff(self.request.user, self.request.GET))
+        platform_admin = self.request.user.is_superuser
+        staff = [s for s in everyone if platform_admin or not services.setup_code_privileged(s)]
         live = set(
             SetupCode.objects.visible_to(self.request.user)
             .live()
@@ -142,6 +145,7 @@ class LettersConfirmView(PermissionMixin, WagtailAdminTemplateMixin, TemplateVie
         context.update(
             staff=staff,
             with_live_code=[s for s in staff if s.pk in live],
+            privileged=[s for s in everyone if s not in staff],
             staff_ids=self.request.GET.getlist("staff"),
             department_ids=self.request.GET.getlist("department"),
         )

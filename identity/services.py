@@ -83,11 +83,19 @@ class IssuedSetupCode:
     expires_at: datetime.datetime
 
 
+def setup_code_privileged(staff: StaffMember) -> bool:
+    """Whether a code would hand over an account that can read or change others' records (HR, an
+    admin user, a member of any admin group such as editors and approvers): only the platform admin
+    issues those, so HR cannot take over a colleague's privileged account with a letter."""
+    user = staff.user
+    return bool(staff.role == StaffMember.Role.HR or user.is_superuser or user.is_staff or len(user.groups.all()) > 0)
+
+
 def setup_codes_issue(*, issued_by, staff_qs: QuerySet, request=None) -> list[IssuedSetupCode]:
     """Issue a new code to each active person of `staff_qs` (one person, a selection or a whole
     department), revoking their older codes. Only HR of those people's municipality (or the
     platform admin) may: anyone else, or any person outside the issuer's municipality, raises
-    SetupCodeError and nothing is issued."""
+    SetupCodeError and nothing is issued. HR skips privileged people (setup_code_privileged)."""
     if not issued_by.has_perm("identity.issue_setupcode"):
         raise SetupCodeError(_("初回ログイン用の通知書を発行する権限がありません。"))
     wanted = set(staff_qs.values_list("pk", flat=True))
@@ -101,10 +109,15 @@ def setup_codes_issue(*, issued_by, staff_qs: QuerySet, request=None) -> list[Is
             StaffMember.objects.select_for_update(of=("self",))
             .filter(pk__in=wanted, is_active=True)
             .select_related("municipality", "department", "user")
+            .prefetch_related("user__groups")
             .order_by("department__code", "staff_number")
         )
+        if not scoping.viewer_of(issued_by).platform_admin:
+            staff_rows = [staff for staff in staff_rows if not setup_code_privileged(staff)]
         if not staff_rows:
-            raise SetupCodeError(_("在職中の職員が含まれていません。"))
+            raise SetupCodeError(
+                _("発行できる職員が含まれていません（退職者と、管理権限のある職員には発行できません）。")
+            )
         SetupCode.objects.live().filter(staff__in=staff_rows).update(revoked_at=now)
         valid_days = {}
         for staff in staff_rows:

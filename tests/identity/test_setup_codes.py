@@ -310,3 +310,47 @@ def test_the_confirmation_warns_when_a_person_holds_a_live_code(hr, kaori):
     issue(hr, kaori)
     response = client_for(hr).get(CONFIRM, {"staff": kaori.pk})
     assert "有効なコードを持っています" in response.content.decode()
+
+
+def test_hr_cannot_issue_a_code_for_a_privileged_account_but_the_platform_admin_can(tree, hr, kaori):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    colleague = StaffMemberFactory(
+        municipality=hr.municipality, department=tree["jinji"], role="hr", staff_number="000901"
+    )
+    editor = StaffMemberFactory(municipality=hr.municipality, department=tree["koho"], staff_number="000902")
+    editor.user.groups.add(Group.objects.get_or_create(name="芦屋市 編集者")[0])
+
+    # In a batch they are left out; alone, nothing is issued.
+    issued = issue(hr, kaori, colleague, editor)
+    assert [i.staff for i in issued] == [kaori]
+    for person in (colleague, editor, hr):
+        with pytest.raises(services.SetupCodeError):
+            issue(hr, person)
+    assert not SetupCode.objects.filter(staff__in=[colleague, editor, hr]).exists()
+    confirm = client_for(hr).get(CONFIRM, {"staff": [kaori.pk, colleague.pk]}).content.decode()
+    assert "管理権限があるため発行しません" in confirm and "000901" in confirm
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    [by_admin] = services.setup_codes_issue(issued_by=admin, staff_qs=StaffMember.objects.filter(pk=colleague.pk))
+    assert by_admin.staff == colleague
+
+
+def test_the_confirmation_costs_the_same_queries_for_two_people_or_six(tree, hr):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(hr)
+    people = [
+        StaffMemberFactory(municipality=hr.municipality, department=tree["koho"], staff_number=f"0006{i:02d}", email="")
+        for i in range(6)
+    ]
+    client.get(CONFIRM, {"staff": people[0].pk})  # warm the session and Wagtail's caches
+    counts = []
+    for group in (people[:2], people):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(CONFIRM, {"staff": [p.pk for p in group]}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
