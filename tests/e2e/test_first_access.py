@@ -41,6 +41,9 @@ def test_hr_issues_a_letter_and_the_employee_sets_a_password_from_it(page, brows
     page.wait_for_url("**/admin/setup-letters/")
     page.get_by_label("所属").select_option(label="広報課（3100）")
     page.get_by_role("button", name="絞り込む").click()
+    expect(page.get_by_role("table")).to_contain_text("芦原 はじめ")
+    assert axe_violations(page, axe_js) == []
+    page.screenshot(path=str(shots_dir / "letters-index.png"), full_page=True)
     page.get_by_role("link", name="芦原 はじめに初回ログイン用の通知書を発行").click()
     page.wait_for_url(re.compile(r"/admin/setup-letters/confirm/\?staff=\d+"))
     expect(page.get_by_text("この人たちに以前発行した設定コードは、発行した時点で使えなくなります。")).to_be_visible()
@@ -101,3 +104,20 @@ def test_hr_issues_a_letter_and_the_employee_sets_a_password_from_it(page, brows
     person.user.refresh_from_db()
     assert person.user.check_password(NEW_PASSWORD)
     context.close()
+
+
+def test_the_forgotten_password_page_tells_staff_without_mail_whom_to_ask(page, accounts, axe_js, shots_dir):
+    from identity.models import LoginPolicy
+    from people.models import Municipality
+
+    sukagawa = Municipality.objects.get(code=accounts["sukagawa"].code)
+    LoginPolicy.objects.create(municipality=sukagawa, no_mailbox_contact="人材育成課 研修係\n内線 2345")
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="パスワードを忘れた方").click()
+    page.get_by_label("自治体", exact=True).select_option(label="須賀川市")
+    page.get_by_role("button", name="問い合わせ先を表示").click()
+    contact = page.get_by_role("status").filter(has_text="須賀川市の問い合わせ先")
+    expect(contact).to_contain_text("人材育成課 研修係")
+    expect(contact).to_contain_text("内線 2345")
+    assert axe_violations(page, axe_js) == []
+    page.screenshot(path=str(shots_dir / "password-reset-contact.png"), full_page=True)
