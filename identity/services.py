@@ -83,6 +83,12 @@ class IssuedSetupCode:
     expires_at: datetime.datetime
 
 
+def passwords_in_use(policy: LoginPolicy) -> bool:
+    """Whether the municipality's staff log in with a password at all (always, or when the
+    directory is down): where they do not, a letter would set a password nobody can use."""
+    return policy.password_allowed or policy.password_when_directory_down
+
+
 def setup_code_privileged(staff: StaffMember) -> bool:
     """Whether a code would hand over an account that can read or change others' records (HR, an
     admin user, a member of any admin group such as editors and approvers): only the platform admin
@@ -119,13 +125,14 @@ def setup_codes_issue(*, issued_by, staff_qs: QuerySet, request=None) -> list[Is
                 _("発行できる職員が含まれていません（退職者と、管理権限のある職員には発行できません）。")
             )
         SetupCode.objects.live().filter(staff__in=staff_rows).update(revoked_at=now)
-        valid_days = {}
+        policies = {m: LoginPolicy.for_municipality(m) for m in {staff.municipality_id for staff in staff_rows}}
+        if not all(passwords_in_use(policy) for policy in policies.values()):
+            raise SetupCodeError(
+                _("この自治体はパスワードでログインしない設定のため、初回ログイン用の通知書は発行できません。")
+            )
         for staff in staff_rows:
-            if staff.municipality_id not in valid_days:
-                valid_days[staff.municipality_id] = LoginPolicy.for_municipality(
-                    staff.municipality_id
-                ).setup_code_valid_days
-            expires_at = setup_code_expiry(issued=now, valid_days=valid_days[staff.municipality_id])
+            policy = policies[staff.municipality_id]
+            expires_at = setup_code_expiry(issued=now, valid_days=policy.setup_code_valid_days)
             code = setup_code_generate()
             SetupCode.objects.create(
                 staff=staff, code_hash=setup_code_hash(code), expires_at=expires_at, issued_by=issued_by
@@ -180,6 +187,8 @@ def setup_code_redeem(*, municipality, staff_number: str, code: str, password: s
     if found.staff_id != staff.pk:
         other = "other_municipality" if found.staff.municipality_id != staff.municipality_id else "other_staff"
         raise refuse(reason=other, subject=subject)
+    if not passwords_in_use(LoginPolicy.for_municipality(staff.municipality_id)):
+        raise refuse(reason="password_not_allowed", subject=subject)
     try:
         password_validation.validate_password(password, staff.user)
     except ValidationError as exc:

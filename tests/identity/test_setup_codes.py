@@ -354,3 +354,16 @@ def test_the_confirmation_costs_the_same_queries_for_two_people_or_six(tree, hr)
             assert client.get(CONFIRM, {"staff": [p.pk for p in group]}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_no_letters_where_the_municipality_does_not_log_in_by_password(hr, kaori):
+    [issued] = issue(hr, kaori)
+    LoginPolicy.objects.create(municipality=kaori.municipality, password_allowed=False)
+    with pytest.raises(services.SetupCodeError):
+        issue(hr, kaori)
+    with pytest.raises(services.SetupCodeError):
+        redeem(kaori, issued.code)
+    assert refusal_reasons() == ["password_not_allowed"]
+    # Where the password is the fallback when the directory is down, it is set up as usual.
+    LoginPolicy.objects.filter(municipality=kaori.municipality).update(password_when_directory_down=True)
+    redeem(kaori, issued.code)
