@@ -367,3 +367,10 @@ def test_no_letters_where_the_municipality_does_not_log_in_by_password(hr, kaori
     # Where the password is the fallback when the directory is down, it is set up as usual.
     LoginPolicy.objects.filter(municipality=kaori.municipality).update(password_when_directory_down=True)
     redeem(kaori, issued.code)
+
+
+def test_the_personnel_record_offers_the_letter_for_that_person(hr, kaori):
+    from django.urls import reverse
+
+    page = client_for(hr).get(reverse("hr_reports:personnel", kwargs={"pk": kaori.pk})).content.decode()
+    assert f'href="{CONFIRM}?staff={kaori.pk}"' in page
