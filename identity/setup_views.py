@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from people.models import login_username
 
 from . import services
+from .models import AccessEvent
 from .setup_forms import SetupCodeForm
 
 RATE_LIMITED = _(
@@ -36,6 +37,14 @@ def setup(request):
         if form.is_valid():
             key = _rate_key(form)
             if not ratelimit.consume(request, action="setup_code_failed", key=key, dry_run=True):
+                services.access_event_record(
+                    kind=AccessEvent.Kind.SETUP_CODE_REFUSED,
+                    request=request,
+                    municipality_id=form.cleaned_data["municipality"].pk,
+                    method=AccessEvent.Method.SETUP_CODE,
+                    username=key,
+                    detail={"reason": "rate_limited"},
+                )
                 form.add_error(None, RATE_LIMITED)
             else:
                 try:

@@ -104,6 +104,8 @@ def test_the_sixth_wrong_code_for_one_account_is_refused_even_with_the_right_cod
         client.post(SETUP, form(kaori, "ACDE-FG34-HJK7"))
     blocked = client.post(SETUP, form(kaori, code))
     assert "一時的に受け付けを停止しています" in text(blocked)
+    last = AccessEvent.objects.filter(kind=AccessEvent.Kind.SETUP_CODE_REFUSED).first()
+    assert last.detail == {"reason": "rate_limited"} and last.username == "282065-000501"
     kaori.user.refresh_from_db()
     assert not kaori.user.has_usable_password()
 
