@@ -165,6 +165,17 @@ def _setup_code_refuse(*, request, municipality, staff_number: str, reason: str,
     return SetupCodeError(SETUP_CODE_GENERIC_ERROR)
 
 
+def _setup_code_spent(row: SetupCode, now) -> str:
+    """Why a code that matched can no longer be used ("" when it can)."""
+    if row.used_at is not None:
+        return "used"
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at <= now:
+        return "expired"
+    return ""
+
+
 def setup_code_redeem(*, municipality, staff_number: str, code: str, password: str, request=None):
     """Set the password of the person the code was issued to and use the code up. Every refusal
     (unknown person, wrong, expired, used, revoked or another person's code) raises the same
@@ -189,6 +200,8 @@ def setup_code_redeem(*, municipality, staff_number: str, code: str, password: s
         raise refuse(reason=other, subject=subject)
     if not passwords_in_use(LoginPolicy.for_municipality(staff.municipality_id)):
         raise refuse(reason="password_not_allowed", subject=subject)
+    if reason := _setup_code_spent(found, timezone.now()):
+        raise refuse(reason=reason, subject=subject)
     try:
         password_validation.validate_password(password, staff.user)
     except ValidationError as exc:
@@ -196,15 +209,7 @@ def setup_code_redeem(*, municipality, staff_number: str, code: str, password: s
     now = timezone.now()
     with transaction.atomic():
         row = SetupCode.objects.select_for_update().get(pk=found.pk)
-        reason = (
-            "used"
-            if row.used_at is not None
-            else "revoked"
-            if row.revoked_at is not None
-            else "expired"
-            if row.expires_at <= now
-            else ""
-        )
+        reason = _setup_code_spent(row, now)  # again under the lock: two tabs, one code
         if not reason:
             row.used_at = now
             row.save(update_fields=["used_at"])

@@ -374,3 +374,11 @@ def test_the_personnel_record_offers_the_letter_for_that_person(hr, kaori):
 
     page = client_for(hr).get(reverse("hr_reports:personnel", kwargs={"pk": kaori.pk})).content.decode()
     assert f'href="{CONFIRM}?staff={kaori.pk}"' in page
+
+
+def test_a_spent_code_is_refused_before_the_password_is_looked_at(hr, kaori):
+    [issued] = issue(hr, kaori)
+    redeem(kaori, issued.code)
+    with pytest.raises(services.SetupCodeError) as refused:
+        redeem(kaori, issued.code, password="123")
+    assert refused.value.field is None and str(refused.value) == str(services.SETUP_CODE_GENERIC_ERROR)
