@@ -16,6 +16,7 @@ from identity import services
 from identity.models import AccessEvent, LoginPolicy, SetupCode
 from identity.setup_codes import ALPHABET, setup_code_hash, setup_code_normalize
 from people.models import StaffMember
+from sns_training.fiscal_year import wareki_date
 from tests.factories import StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -261,6 +262,9 @@ def test_hr_issues_letters_for_a_department_and_gets_one_page_a_person(tree, hr,
         flat = re.sub(r"\s+", "", text)
         assert staff.name.replace(" ", "") in flat and staff.staff_number in flat and "芦屋市" in flat
         assert "初回ログインのご案内" in flat
+        last_day = timezone.localdate() + datetime.timedelta(days=14)  # the default validity
+        assert f"{wareki_date(last_day)}（{last_day.isoformat()}）まで" in flat
+        assert "/accounts/setup/" in flat and "/accounts/login/" in flat
         [code] = CODE_RE.findall(flat)
         # The code printed works, once, for that person.
         redeem(staff, code)
