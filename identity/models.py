@@ -210,3 +210,57 @@ class AccessEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SetupCodeQuerySet(models.QuerySet):
+    def live(self):
+        """Codes that have been neither used nor revoked (they may still have expired)."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+    def visible_to(self, user):
+        """HR: codes of their municipality's staff; the platform admin: all; anyone else: none."""
+        return scoping.within_municipality(
+            self, user, field="staff__municipality_id", permission="identity.issue_setupcode"
+        )
+
+
+class SetupCode(models.Model):
+    """A one-time first-access code printed on a letter for staff without a mailbox
+    (identity/setup_codes.py, docs/decisions/0026-letters.md). Only an HMAC-SHA256 of the code is
+    stored; issuing a new one revokes the person's older codes."""
+
+    staff = models.ForeignKey(
+        "people.StaffMember", on_delete=models.CASCADE, related_name="setup_codes", verbose_name=_("職員")
+    )
+    code_hash = models.CharField(_("コードのハッシュ"), max_length=64, unique=True, editable=False)
+    issued_at = models.DateTimeField(_("発行日時"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("有効期限"))
+    used_at = models.DateTimeField(_("使用日時"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("無効化日時"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("発行した人"),
+    )
+
+    objects = SetupCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        default_permissions = ("view",)
+        permissions = [("issue_setupcode", _("初回ログイン用の通知書を発行できる"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="one_live_setup_code_per_staff",
+            ),
+        ]
+        verbose_name = _("初回設定コード")
+        verbose_name_plural = _("初回設定コード")
+
+    def __str__(self):
+        return f"{self.staff} {self.issued_at:%Y-%m-%d}"

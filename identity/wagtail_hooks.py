@@ -7,6 +7,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from . import admin_urls
+from .letters_admin import SetupLettersViewSet
 from .selectors import VIEW_PERMISSION
 from .sso_admin import SsoProviderViewSet
 from .viewsets import DirectoryConfigViewSet, LoginPolicyViewSet
@@ -42,3 +43,8 @@ def register_login_policy_viewset():
 @hooks.register("register_admin_viewset")
 def register_directory_config_viewset():
     return DirectoryConfigViewSet("directories")
+
+
+@hooks.register("register_admin_viewset")
+def register_setup_letters_viewset():
+    return SetupLettersViewSet()

@@ -20,6 +20,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "training.change_trainingcycle",
             "reports.view_reports",
             "identity.view_accessevent",
+            "identity.issue_setupcode",  # first-access letters (identity/letters_admin.py)
         }
     ),
     StaffMember.Role.DEPARTMENT_HEAD: frozenset(),

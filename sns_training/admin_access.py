@@ -86,7 +86,21 @@ def _appointable_staff(user):
     return StaffMember.objects.visible_to(user)
 
 
+def _staff(user):
+    from people.models import StaffMember
+
+    return StaffMember.objects.visible_to(user)
+
+
+def _departments(user):
+    from people.models import Department
+
+    return Department.objects.visible_to(user)
+
+
 questions_in_scope = _queryset_scope(_questions)
+staff_in_scope = _queryset_scope(_staff)
+departments_in_scope = _queryset_scope(_departments)
 cycles_in_scope = _queryset_scope(_cycles)
 appointable_staff_in_scope = _queryset_scope(_appointable_staff)
 
@@ -300,6 +314,14 @@ def _chooser_pages_in_query(request, kwargs) -> bool:
     return pages_in_scope(request.user, _query_ids(request, "id"))
 
 
+def _staff_and_departments_in_query(request, kwargs) -> bool:
+    """First-access letters (identity/letters_admin.py): every `staff` and `department` id in the
+    query or form is of the user's reach."""
+    return staff_in_scope(request.user, _query_ids(request, "staff")) and departments_in_scope(
+        request.user, _query_ids(request, "department")
+    )
+
+
 POLICIES: dict[str, Policy] = {
     # Every admin user: their dashboard, account, log-out, the admin's assets.
     "wagtailadmin_home": SCOPED_BY_VIEW,
@@ -447,6 +469,11 @@ POLICIES: dict[str, Policy] = {
     "access_log:index": SCOPED_BY_VIEW,
     "access_log:index_results": SCOPED_BY_VIEW,
     "access_log:detail": SCOPED_BY_SELECTOR,
+    # First-access letters: HR of the municipality only (the views check identity.issue_setupcode);
+    # every staff or department id named must be within the user's reach.
+    "setup_letters:index": Policy(check=_staff_and_departments_in_query),
+    "setup_letters:confirm": Policy(check=_staff_and_departments_in_query),
+    "setup_letters:issue": Policy(check=_staff_and_departments_in_query),
 }
 
 # Wagtail's site-wide reports (site history, workflows, aging and locked pages, page types),

@@ -16,6 +16,8 @@ urlpatterns = [
     path("admin/account/", StaffAccountView.as_view(), name="wagtailadmin_account"),
     path("accounts/email/", RosterEmailView.as_view(), name="account_email"),
     path("admin/", include(wagtailadmin_urls)),
+    # First access with a letter's setup code (identity/setup_views.py, decision 0026).
+    path("accounts/", include("identity.setup_urls")),
     path("accounts/", include("allauth.urls")),
     path("mypage/", include("courses.urls")),
     path("staff/", include("people.urls")),

@@ -257,6 +257,11 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("DJANGO_SSO_TIMEOUT", "10"))
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 
+# --- identity: first-access letters (identity/setup_codes.py, docs/decisions/0026-letters.md) ---
+# Wrong setup codes are limited like failed log-ins: the 6th failure for one 自治体 + 職員番号 within
+# five minutes is refused, and a generous 100 a minute per address (a city hall shares one proxy).
+ACCOUNT_RATE_LIMITS["setup_code_failed"] = "100/m/ip,5/5m/key"
+
 # Wagtail
 WAGTAIL_SITE_NAME = "SNSガイドライン研修"
 WAGTAILADMIN_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000")

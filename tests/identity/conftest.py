@@ -3,7 +3,10 @@ module's tests, stopped afterwards), and SsoProvider rows of 芦屋市 pointing 
 
 A real slapd (tests/ldap_server.py) for the directory tests, and the rosters it is checked
 against: 芦屋市 has 芦田 健 (000103) and 芦屋 京子 (000205); 須賀川市 has 須賀 光 (004006), whose
-directory account sits in 芦屋市's tree; temp.contractor (999999) is on no roster."""
+directory account sits in 芦屋市's tree; temp.contractor (999999) is on no roster.
+
+Fixtures of the first-access tests: two municipalities' trees, HR of each, and staff without a
+mailbox (the roster gave them none, so they have no usable password)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import pytest
 
 from identity.models import DirectoryConfig, LoginPolicy
 from people.models import StaffMember
-from tests.factories import DepartmentFactory, StaffMemberFactory
+from tests.factories import DepartmentFactory, MunicipalityFactory, StaffMemberFactory, department_tree
 from tests.ldap_server import SERVICE_DN, SERVICE_PASSWORD, USERS_OU, slapd_running
 
 from .idp.processes import oidc_idp_start, saml_idp_start
@@ -147,3 +150,52 @@ def roster(ashiya, sukagawa):
         "kyoko": StaffMemberFactory(municipality=ashiya, department=koho, staff_number="000205", name="芦屋 京子"),
         "suga": StaffMemberFactory(municipality=sukagawa, department=hisho, staff_number="004006", name="須賀 光"),
     }
+
+
+@pytest.fixture
+def tree(db):
+    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
+
+
+@pytest.fixture
+def hr(tree):
+    return StaffMemberFactory(
+        municipality=tree["jinji"].municipality, department=tree["jinji"], role="hr", staff_number="000900"
+    )
+
+
+@pytest.fixture
+def s_hr(tree):
+    return StaffMemberFactory(
+        municipality=tree["s_somu"].municipality, department=tree["s_somu"], role="hr", staff_number="000900"
+    )
+
+
+def _no_mailbox(department, number, name):
+    return StaffMemberFactory(
+        municipality=department.municipality,
+        department=department,
+        staff_number=number,
+        name=name,
+        email="",
+        password=None,
+        employment_type="fiscal_year",
+    )
+
+
+@pytest.fixture
+def kaori(tree):
+    """芦屋市 広報課, no mailbox."""
+    return _no_mailbox(tree["koho"], "000501", "芦田 かおり")
+
+
+@pytest.fixture
+def jun(tree):
+    """芦屋市 広報係 (below 広報課), no mailbox."""
+    return _no_mailbox(tree["koho_kakari"], "000502", "芦川 純")
+
+
+@pytest.fixture
+def s_kaori(tree):
+    """須賀川市 総務部, no mailbox, the same 職員番号 as 芦屋市's kaori."""
+    return _no_mailbox(tree["s_somu"], "000501", "須賀 かおり")
