@@ -1,9 +1,12 @@
 """The public first-access page (/accounts/setup/): staff without a mailbox set their first password
 with the code on HR's letter (identity.services.setup_code_redeem)."""
 
+from urllib.parse import urlencode
+
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -67,7 +70,10 @@ def setup(request):
                         request,
                         _("パスワードを設定しました。自治体・職員番号と新しいパスワードでログインしてください。"),
                     )
-                    return redirect("account_login")
+                    # Straight to the municipality's forms of the log-in page.
+                    login_url = reverse("account_login")
+                    code = form.cleaned_data["municipality"].code
+                    return redirect(f"{login_url}?{urlencode({'municipality': code})}")
     else:
         initial = {
             "municipality": request.GET.get("municipality", "")[:6],

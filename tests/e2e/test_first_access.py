@@ -83,13 +83,13 @@ def test_hr_issues_a_letter_and_the_employee_sets_a_password_from_it(page, brows
     own.get_by_label("新しいパスワード（確認）").fill(NEW_PASSWORD)
     own.get_by_label("設定コード").fill(code)
     own.get_by_role("button", name="パスワードを設定する").click()
-    own.wait_for_url("**/accounts/login/")
+    own.wait_for_url(f"**/accounts/login/?municipality={hr.code}")
     expect(own.get_by_text("パスワードを設定しました。")).to_be_visible()
 
-    own.get_by_label("自治体（職員番号でログインする場合）").select_option(hr.code)
-    own.get_by_label("メールアドレスまたは職員番号").fill("000777")
-    own.get_by_label("パスワード").fill(NEW_PASSWORD)
-    own.get_by_role("button", name="ログイン").click()
+    form = own.locator("form", has=own.locator('input[name="method"][value="password"]'))
+    form.get_by_label("職員番号").fill("000777")
+    form.get_by_label("パスワード").fill(NEW_PASSWORD)
+    form.get_by_role("button", name="職員番号でログイン").click()
     own.wait_for_url("**/mypage/")
     expect(own.get_by_text("芦原 はじめ").first).to_be_visible()
     assert SetupCode.objects.get(staff=person).used_at is not None

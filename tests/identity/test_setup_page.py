@@ -54,7 +54,7 @@ def test_setup_sets_the_password_and_the_person_logs_in_with_it(hr, kaori):
     code = issue(hr, kaori)
     client = Client(enforce_csrf_checks=False)
     response = client.post(SETUP, form(kaori, code))
-    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?municipality=282065"
     assert "パスワードを設定しました" in text(client.get("/accounts/login/"))
     assert not client.session.get("_auth_user_id")  # not logged in by the code itself
 
