@@ -76,7 +76,14 @@ def _cycles(user):
     return TrainingCycle.objects.visible_to(user)
 
 
+def _login_admin_staff(user):
+    from identity.selectors import staff_for_login_admin
+
+    return staff_for_login_admin(user=user)
+
+
 questions_in_scope = _queryset_scope(_questions)
+login_admin_staff_in_scope = _queryset_scope(_login_admin_staff)
 cycles_in_scope = _queryset_scope(_cycles)
 
 
@@ -422,6 +429,11 @@ POLICIES: dict[str, Policy] = {
     "hr_reports:personnel_search_results": SCOPED_BY_VIEW,
     "hr_reports:personnel": SCOPED_BY_SELECTOR,
     "hr_reports:dashboard": SCOPED_BY_VIEW,
+    # ログインの管理 (identity/mfa_admin.py): HR's own municipality's staff only.
+    "identity_logins:index": SCOPED_BY_VIEW,
+    "identity_logins:staff": _kwargs("staff_id", scope=login_admin_staff_in_scope),
+    "identity_logins:revoke_sessions": _kwargs("staff_id", scope=login_admin_staff_in_scope),
+    "identity_logins:reset_mfa": _kwargs("staff_id", scope=login_admin_staff_in_scope),
 }
 
 # Wagtail's site-wide reports (site history, workflows, aging and locked pages, page types),
