@@ -7,6 +7,7 @@ Wired in settings: MFA_ADAPTER, MIDDLEWARE (SecondFactorMiddleware) and Identity
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
@@ -46,6 +47,19 @@ def passed_second_factor(request) -> bool:
     """Whether this session's log-in passed a second factor (allauth's MFA stage or
     reauthentication, a passkey, or an enrolment just completed: each records method "mfa")."""
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+
+
+def logged_in_recently(request) -> bool:
+    """Whether this session's user logged in (by any method) within ACCOUNT_REAUTHENTICATION_TIMEOUT
+    seconds: that log-in is as fresh a proof as allauth's reauthentication, so adding or removing
+    an authenticator then does not ask again (people.adapters.AccountAdapter)."""
+    from allauth.account import app_settings as account_settings
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)
+    return bool(records) and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
 
 
 class MFAAdapter(DefaultMFAAdapter):
