@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import hr_account
+from .conftest import hr_account, staff_account
 from .helpers import axe_violations, log_in, pass_second_factor, totp_code_fresh
 
 
@@ -68,3 +68,87 @@ def test_hr_enrols_totp_on_the_way_to_the_admin_and_must_pass_it_next_time(page,
         elsewhere.wait_for_url(re.compile(r"/accounts/login/"))
     finally:
         other.close()
+
+
+def _editor(accounts):
+    """An editor of 芦屋市 (the editors' group of its guideline), without a second factor yet."""
+    from courses.models import GuidelinePage
+    from courses.services import editorial_setup
+    from people.models import Department, StaffMember
+
+    guideline = GuidelinePage.objects.get(municipality__code=accounts["ashiya"].code)
+    editors, _approvers = editorial_setup(guideline=guideline)
+    department = Department.objects.get(municipality=guideline.municipality, code="3100")
+    account = staff_account(
+        accounts,
+        department=department,
+        staff_number="000778",
+        name="編集 一郎",
+        email="editor2@ashiya.example.jp",
+        role="employee",
+    )
+    StaffMember.objects.get(staff_number="000778", municipality=guideline.municipality).user.groups.add(editors)
+    return account
+
+
+def _virtual_authenticator(page, credentials=()):
+    """Chromium's virtual authenticator (stands in for Windows Hello or a FIDO2 key) on this page,
+    holding `credentials`. Chromium drops it when the page changes renderer process, so the test
+    carries the credentials over to a new one."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    authenticator_id = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )["authenticatorId"]
+    for credential in credentials:
+        cdp.send("WebAuthn.addCredential", {"authenticatorId": authenticator_id, "credential": credential})
+    return cdp, authenticator_id
+
+
+def test_an_editor_adds_a_passkey_cannot_remove_the_last_one_and_logs_in_with_it(page, accounts, axe_js):
+    # localhost is a secure context, so WebAuthn runs over the live server's plain http.
+    editor = _editor(accounts)
+    log_in(page, editor, second_factor=False)
+    page.goto("/admin/pages/")
+    page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/"))
+
+    page.goto("/accounts/2fa/webauthn/add/")
+    cdp, authenticator_id = _virtual_authenticator(page)
+    page.locator('input[name="name"]').fill("職場のPC")
+    page.locator("#mfa_webauthn_add").click()
+    page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
+    assert len(credentials) == 1
+    page.goto("/admin/pages/")
+    page.wait_for_url(re.compile(r"/admin/pages/"))
+
+    # The only second factor of an editor cannot be removed.
+    page.goto("/accounts/2fa/webauthn/")
+    assert axe_violations(page, axe_js) == []
+    page.locator('a[href*="/remove/"]').first.click()
+    page.locator('form[action*="/remove/"] button[type="submit"]').last.click()
+    expect(page.locator("body")).to_contain_text("最後の認証手段は削除できません")
+    expect(page.locator("body")).to_contain_text("職場のPC")
+
+    page.goto("/mypage/")
+    page.get_by_role("button", name="ログアウト").click()
+    page.goto("/accounts/login/")
+    page.get_by_label("メールアドレスまたは職員番号").fill(editor.email)
+    page.get_by_label("パスワード").fill(editor.password)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+    _virtual_authenticator(page, credentials)
+    page.get_by_role("button", name="セキュリティキーを使用する").click()
+    page.wait_for_url("**/mypage/")
+    page.goto("/admin/pages/")
+    page.wait_for_url(re.compile(r"/admin/pages/"))
