@@ -238,6 +238,7 @@ ACCOUNT_RATE_LIMITS = {
 
 # --- Second factor and sessions (allauth.mfa, allauth.usersessions; identity/mfa.py, decision 0025) ---
 MFA_ADAPTER = "identity.mfa.MFAAdapter"
+MFA_FORMS = {"add_webauthn": "identity.mfa_forms.AddWebAuthnForm"}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 # Passkeys are a second factor, not a way round the municipality's log-in methods (LoginPolicy).
 MFA_PASSKEY_LOGIN_ENABLED = False

@@ -15,6 +15,7 @@ from identity.models import AccessEvent
 from people.models import StaffMember
 from tests.factories import PASSWORD, GuidelinePageFactory, StaffMemberFactory, UserFactory
 from tests.helpers import totp_code, totp_enrol, visible_text
+from tests.people.test_sessions_redis import redis_sessions  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.real_second_factor]
 
@@ -363,3 +364,28 @@ class TestResetByHR:
         own = Client()
         _password_login(own, editor)  # no MFA stage: nothing to pass
         assert own.get("/admin/")["Location"].startswith(SETUP_URL)
+
+
+def test_revocation_with_sessions_in_a_real_redis(redis_sessions, hr, employee):  # noqa: F811
+    """As production keeps sessions (REDIS_URL): the listed session is deleted from Redis."""
+    phone = Client()
+    _password_login(phone, employee)
+    assert phone.get(reverse("courses:mypage")).status_code == 200
+    before = len(redis_sessions.keys("*django.contrib.sessions.cache*"))
+    client = _hr_admin_client(hr)
+    client.post(f"/admin/identity_logins/{employee.pk}/revoke-sessions/")
+    assert phone.get(reverse("courses:mypage"))["Location"].startswith("/accounts/login/")
+    assert len(redis_sessions.keys("*django.contrib.sessions.cache*")) == before  # HR's own came, the phone's went
+
+
+def test_the_mfa_pages_are_japanese_and_hr_reaches_login_admin_from_the_staff_page(client, hr, employee):
+    _password_login(client, hr)
+    add = visible_text(client.get("/accounts/2fa/webauthn/add/").content.decode())
+    assert "名前（例：職場のPC" in add and "Name" not in add
+    secret = client.get(SETUP_URL).context["form"].secret
+    client.post(SETUP_URL, {"code": totp_code(secret)})
+    client.post(REAUTHENTICATE_URL, {"code": totp_code(secret)})  # on_commit does not run in this test: pass it here
+    response = client.get(f"/staff/{employee.pk}/")
+    assert response.status_code == 200
+    detail = response.content.decode()
+    assert f'href="/admin/identity_logins/{employee.pk}/"' in detail
