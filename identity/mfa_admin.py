@@ -114,6 +114,10 @@ class RevokeSessionsView(_LoginAdminActionView):
 
 class ResetSecondFactorView(_LoginAdminActionView):
     def act(self, request, member):
+        if member.user_id == request.user.pk:
+            # One's own factors change on the 二要素認証 page, where the last one cannot go.
+            messages.error(request, _gettext("自分の二要素認証は、マイページの「二要素認証」から変更してください。"))
+            return
         removed = services.authenticators_reset(user=member.user, actor=request.user, request=request)
         messages.success(
             request,

@@ -14,8 +14,12 @@ def staff_for_login_admin(*, user) -> QuerySet[StaffMember]:
     platform admin everyone's, anyone else nobody's."""
     viewer = scoping.viewer_of(user)
     queryset = StaffMember.objects.select_related("user", "department", "municipality")
-    if not (viewer.platform_admin or viewer.is_hr):
+    if viewer.platform_admin:
+        return queryset.order_by("municipality__code", "staff_number")
+    if not viewer.is_hr:
         return queryset.none()
+    # A platform admin's log-in is the platform's business, even with a staff record in a city.
+    queryset = queryset.exclude(user__is_superuser=True)
     return scoping.within_municipality(queryset, user).order_by("municipality__code", "staff_number")
 
 

@@ -389,3 +389,19 @@ def test_the_mfa_pages_are_japanese_and_hr_reaches_login_admin_from_the_staff_pa
     assert response.status_code == 200
     detail = response.content.decode()
     assert f'href="/admin/identity_logins/{employee.pk}/"' in detail
+
+
+def test_hr_cannot_reset_their_own_second_factor_nor_touch_a_platform_admin(hr, ashiya):
+    platform_admin_with_staff = StaffMemberFactory(municipality=ashiya)
+    platform_admin_with_staff.user.is_superuser = True
+    platform_admin_with_staff.user.save()
+    totp_enrol(platform_admin_with_staff.user, secret="ONSWG4TFORSXG5BAONSWG4TFORSXG5BA")
+    client = _hr_admin_client(hr)
+
+    response = client.post(f"/admin/identity_logins/{hr.pk}/reset-mfa/", follow=True)
+    assert "自分の二要素認証は" in visible_text(response.content.decode())
+    assert Authenticator.objects.filter(user=hr.user, type=Authenticator.Type.TOTP).exists()
+
+    assert client.post(f"/admin/identity_logins/{platform_admin_with_staff.pk}/reset-mfa/").status_code == 404
+    assert Authenticator.objects.filter(user=platform_admin_with_staff.user).exists()
+    assert not AccessEvent.objects.filter(kind=AccessEvent.Kind.MFA_REMOVED).exists()
