@@ -7,4 +7,10 @@ class IdentityConfig(AppConfig):
     verbose_name = _("ログインとアクセス")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (the access log's signal receivers)
+        from . import (  # noqa: F401  (mfa_admin registers its admin viewset)
+            mfa,
+            mfa_admin,
+            receivers,  # noqa: F401  (the access log's signal receivers)
+        )
+
+        mfa.connect_receivers()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from people import scoping
 from people.models import Municipality, StaffMember
 
 from .models import AccessEvent, DirectoryConfig, LoginPolicy, SsoProvider
@@ -112,3 +114,21 @@ def login_methods(municipality: Municipality) -> LoginMethods:
         directory=DirectoryConfig.objects.filter(municipality=municipality, enabled=True).first(),
         sso_providers=list(SsoProvider.objects.filter(municipality=municipality, enabled=True).order_by("label")),
     )
+
+
+def staff_for_login_admin(*, user) -> QuerySet[StaffMember]:
+    """Whose log-in (sessions, second factor) a viewer manages: HR their municipality's staff, the
+    platform admin everyone's, anyone else nobody's."""
+    viewer = scoping.viewer_of(user)
+    queryset = StaffMember.objects.select_related("user", "department", "municipality")
+    if viewer.platform_admin:
+        return queryset.order_by("municipality__code", "staff_number")
+    if not viewer.is_hr:
+        return queryset.none()
+    # A platform admin's log-in is the platform's business, even with a staff record in a city.
+    queryset = queryset.exclude(user__is_superuser=True)
+    return scoping.within_municipality(queryset, user).order_by("municipality__code", "staff_number")
+
+
+def staff_for_login_admin_get(*, user, pk) -> StaffMember:
+    return get_object_or_404(staff_for_login_admin(user=user), pk=pk)

@@ -318,3 +318,42 @@ def setup_code_redeem(*, municipality, staff_number: str, code: str, password: s
     if reason:
         raise refuse(reason=reason, subject=subject)
     return staff.user
+
+
+# --- second factor and sessions (decision 0025) ----------------------------------------------------
+
+
+def sessions_revoke(*, user, actor, request=None) -> int:
+    """End every session of `user` (allauth.usersessions tracks them; each is deleted from the
+    session store, Redis or database). Logged as sessions_revoked; returns how many ended."""
+    from allauth.usersessions.models import UserSession
+
+    from .models import AccessEvent
+
+    ended = 0
+    for session in UserSession.objects.filter(user_id=user.pk):
+        session.end()
+        ended += 1
+    access_event_record(
+        kind=AccessEvent.Kind.SESSIONS_REVOKED, request=request, actor=actor, subject=user, detail={"sessions": ended}
+    )
+    return ended
+
+
+def authenticators_reset(*, user, actor, request=None) -> int:
+    """Remove every authenticator of `user` (a lost phone or key): HR's reset. The person sets up
+    a new one at their next admin or HR page. Logged as mfa_removed; returns how many went."""
+    from allauth.mfa.models import Authenticator
+
+    from .models import AccessEvent
+
+    types = sorted(Authenticator.objects.filter(user_id=user.pk).values_list("type", flat=True))
+    Authenticator.objects.filter(user_id=user.pk).delete()
+    access_event_record(
+        kind=AccessEvent.Kind.MFA_REMOVED,
+        request=request,
+        actor=actor,
+        subject=user,
+        detail={"reset_by_admin": True, "types": types},
+    )
+    return len(types)

@@ -59,6 +59,17 @@ class AccountAdapter(DefaultAccountAdapter):
                 credentials = {"username": users[0].username}
         return super()._get_login_attempts_cache_key(request, **credentials)
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # Setting up a second factor right after logging in asks for no second password entry (an
+        # SSO user has none to give): identity.mfa.logged_in_recently, decision 0025.
+        from allauth.core import context
+
+        from identity.mfa import logged_in_recently
+
+        if app == "allauth.mfa" and context.request is not None and logged_in_recently(context.request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
     def get_client_ip(self, request):
         # allauth keys its per-IP log-in limits on this (and would believe X-Forwarded-For from anyone).
         ip = client_ip(request)

@@ -101,6 +101,16 @@ def _departments(user):
 questions_in_scope = _queryset_scope(_questions)
 staff_in_scope = _queryset_scope(_staff)
 departments_in_scope = _queryset_scope(_departments)
+
+
+def _login_admin_staff(user):
+    from identity.selectors import staff_for_login_admin
+
+    return staff_for_login_admin(user=user)
+
+
+questions_in_scope = _queryset_scope(_questions)
+login_admin_staff_in_scope = _queryset_scope(_login_admin_staff)
 cycles_in_scope = _queryset_scope(_cycles)
 appointable_staff_in_scope = _queryset_scope(_appointable_staff)
 
@@ -474,6 +484,11 @@ POLICIES: dict[str, Policy] = {
     "setup_letters:index": Policy(check=_staff_and_departments_in_query),
     "setup_letters:confirm": Policy(check=_staff_and_departments_in_query),
     "setup_letters:issue": Policy(check=_staff_and_departments_in_query),
+    # ログインの管理 (identity/mfa_admin.py): HR's own municipality's staff only.
+    "identity_logins:index": SCOPED_BY_VIEW,
+    "identity_logins:staff": _kwargs("staff_id", scope=login_admin_staff_in_scope),
+    "identity_logins:revoke_sessions": _kwargs("staff_id", scope=login_admin_staff_in_scope),
+    "identity_logins:reset_mfa": _kwargs("staff_id", scope=login_admin_staff_in_scope),
 }
 
 # Wagtail's site-wide reports (site history, workflows, aging and locked pages, page types),

@@ -41,6 +41,26 @@ def _clear_cache(request):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(request, monkeypatch):
+    """`client.force_login(user)` stands for a complete log-in, second factor included (the MFA
+    stage is tested in tests/identity/test_mfa.py). Tests marked `real_second_factor` log in
+    without it, to see identity.mfa.SecondFactorMiddleware send privileged users to set one up."""
+    if "e2e" in request.node.path.parts or request.node.get_closest_marker("real_second_factor"):
+        return
+    from django.test.client import ClientMixin
+
+    from .helpers import mark_second_factor_passed
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        mark_second_factor_passed(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
 @pytest.fixture(scope="module")
 def module_db(django_db_setup, django_db_blocker):
     """setUpTestData for pytest modules: a module-scoped fixture that requests this builds its

@@ -50,3 +50,44 @@ def write_json(tmp_path, name: str, data):
     path = tmp_path / name
     path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+# --- second factor (identity/mfa.py, decision 0025) -------------------------------------------------
+
+
+def totp_code(secret: str, *, at: float | None = None, period: int = 30, digits: int = 6) -> str:
+    """The TOTP code of a base32 secret (RFC 6238 over RFC 4226 HOTP, SHA-1), written here from
+    the RFCs so the tests do not trust the code they test."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    import time
+
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    counter = int((time.time() if at is None else at) // period)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10**digits).zfill(digits)
+
+
+def totp_enrol(user, secret: str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP") -> str:
+    """Give `user` an authenticator app (as allauth's activation does) and return its secret."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    return secret
+
+
+def mark_second_factor_passed(client, user) -> None:
+    """Record in the client's session that its log-in passed a second factor, as allauth's MFA
+    stage does (identity.mfa.passed_second_factor reads it)."""
+    import time
+
+    from allauth.account.internal.flows import login as login_flow
+
+    session = client.session
+    session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+    session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
+    # Second factor and session tracking (identity/mfa.py, decision 0025).
+    "allauth.mfa",
+    "allauth.usersessions",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,6 +70,10 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # SSO log-in forms may post on to the IdPs (CSP form-action); refused SAML replays are logged.
     "identity.middleware.SsoFormActionMiddleware",
+    # Sessions listed in the database so a person or HR can end them (decision 0025).
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Privileged users set up / pass a second factor before admin and HR pages (decision 0025).
+    "identity.mfa.SecondFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Deny by default in the Wagtail admin (sns_training/admin_access.py).
     "sns_training.admin_access.AdminAccessMiddleware",
@@ -261,6 +268,22 @@ SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 # Wrong setup codes are limited like failed log-ins: the 6th failure for one 自治体 + 職員番号 within
 # five minutes is refused, and a generous 100 a minute per address (a city hall shares one proxy).
 ACCOUNT_RATE_LIMITS["setup_code_failed"] = "100/m/ip,5/5m/key"
+# --- Second factor and sessions (allauth.mfa, allauth.usersessions; identity/mfa.py, decision 0025) ---
+MFA_ADAPTER = "identity.mfa.MFAAdapter"
+MFA_FORMS = {"add_webauthn": "identity.mfa_forms.AddWebAuthnForm"}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# Passkeys are a second factor, not a way round the municipality's log-in methods (LoginPolicy).
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# Addresses come from the roster and nobody signs up, so an unverified roster address is no reason
+# to refuse enrolment (allauth's check protects open sign-up sites).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = os.environ.get("DJANGO_MFA_TOTP_ISSUER", "")
+# Browsers only allow WebAuthn over https (or http://localhost); set this for a plain-http test host.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = os.environ.get("DJANGO_MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", "") == "1"
+# Privileged users need a passed second factor for these paths (identity.mfa.SecondFactorMiddleware).
+MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/staff/", "/reports/", "/department/"]
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Wagtail
 WAGTAIL_SITE_NAME = "SNSガイドライン研修"

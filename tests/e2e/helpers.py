@@ -31,9 +31,65 @@ class Account:
         return f"{self.guideline_url}chapter-{key}/"
 
 
-def log_in(page, account: Account, *, by: str = "email") -> None:
-    """Fill in and submit the real log-in form; land on my page. By e-mail on the first page; by
-    職員番号: choose the 自治体, 次へ, then that municipality's 職員番号 form."""
+def _user_of(account: Account):
+    from people.models import StaffMember
+
+    return (
+        StaffMember.objects.select_related("user")
+        .get(staff_number=account.staff_number, municipality__code=account.code)
+        .user
+    )
+
+
+def second_factor_ensure(account: Account) -> str | None:
+    """A privileged account (HR, editor, approver, platform admin) gets an authenticator app, as
+    its owner would have set one up (decision 0025); its TOTP secret, or None for anyone else."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from allauth.mfa.utils import decrypt
+
+    from identity.mfa import requires_second_factor
+
+    user = _user_of(account)
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        return decrypt(existing.data["secret"])
+    if not requires_second_factor(user):
+        return None
+    TOTP.activate(user, E2E_TOTP_SECRET)
+    return E2E_TOTP_SECRET
+
+
+E2E_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+_USED_CODES: set[tuple[str, int]] = set()
+
+
+def totp_code_fresh(secret: str) -> str:
+    """The current TOTP code (RFC 6238, tests/helpers.totp_code), waiting for the next window when
+    this one's code was already used: the site refuses a code twice."""
+    import time
+
+    from tests.helpers import totp_code
+
+    counter = int(time.time() // 30)
+    if (secret, counter) in _USED_CODES:
+        time.sleep(30 - time.time() % 30 + 0.5)
+        counter = int(time.time() // 30)
+    _USED_CODES.add((secret, counter))
+    return totp_code(secret, at=counter * 30)
+
+
+def pass_second_factor(page, secret: str) -> None:
+    """allauth's MFA step of the log-in: type the authenticator app's code."""
+    page.locator('input[name="code"]').fill(totp_code_fresh(secret))
+    page.locator('form[action="/accounts/2fa/authenticate/"] button[type="submit"]').first.click()
+
+
+def log_in(page, account: Account, *, by: str = "email", second_factor: bool = True) -> None:
+    """Fill in and submit the real log-in form (a privileged account passes its second factor);
+    land on my page. By e-mail on the first page; by 職員番号: choose the 自治体, 次へ, then that
+    municipality's 職員番号 form."""
+    secret = second_factor_ensure(account) if second_factor else None
     page.goto("/accounts/login/")
     if by == "email":
         page.get_by_label("メールアドレス").fill(account.email)
@@ -45,6 +101,9 @@ def log_in(page, account: Account, *, by: str = "email") -> None:
         form.get_by_label("職員番号").fill(account.staff_number)
         form.get_by_label("パスワード").fill(account.password)
         form.get_by_role("button", name="職員番号でログイン").click()
+    if secret is not None:
+        page.wait_for_url("**/accounts/2fa/authenticate/")
+        pass_second_factor(page, secret)
     page.wait_for_url("**/mypage/")
 
 

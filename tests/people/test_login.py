@@ -14,7 +14,7 @@ from django.conf import settings
 
 from people.models import StaffMember
 from tests.factories import PASSWORD, ChapterPageFactory, DepartmentFactory, GuidelinePageFactory, StaffMemberFactory
-from tests.helpers import visible_text
+from tests.helpers import totp_code, totp_enrol, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -100,10 +100,14 @@ class TestLogIn:
 
         editors, _approvers = editorial_setup(guideline=GuidelinePageFactory(municipality=hanako.municipality))
         hanako.user.groups.add(editors)
+        secret = totp_enrol(hanako.user)  # an editor must have a second factor (decision 0025)
         response = client.post(
             "/admin/login/", {"login": "hanako@ashiya.example.jp", "password": PASSWORD, "next": "/admin/"}
         )
 
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/2fa/authenticate/"
+        response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
         assert response.status_code == 302
         assert response["Location"] == "/admin/"
         assert client.get("/admin/").status_code == 200
