@@ -17,6 +17,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.base import AuthProcess
+from django.core.exceptions import MultipleObjectsReturned
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -152,6 +153,18 @@ class SsoSocialAccountAdapter(DefaultSocialAccountAdapter):
             rows = rows.filter(Q(protocol=SsoProvider.Protocol.SAML, slug=client_id) | Q(client_id=client_id))
         return [social_app_for(row) for row in rows]
 
+    def get_provider(self, request, provider, client_id=None):
+        try:
+            return super().get_provider(request, provider, client_id=client_id)
+        except MultipleObjectsReturned:
+            # allauth keeps a social log-in waiting for its second factor as "openid_connect" with
+            # the client id; two rows may share one IdP client (say, matched by 職員番号 and by
+            # e-mail). The waiting log-in names its own row (the account's provider id): use it.
+            slug = _pending_provider_id(request)
+            if slug is None:
+                raise
+            return super().get_provider(request, slug)
+
     def is_auto_signup_allowed(self, request, sociallogin):
         return False
 
@@ -228,3 +241,20 @@ def form_action_origins() -> list[str]:
                 if origin not in origins:
                     origins.append(origin)
     return origins
+
+
+def _pending_provider_id(request) -> str | None:
+    """The provider id (SsoProvider slug) of the social log-in allauth keeps in the session while
+    it waits for a later stage, such as the second factor (allauth's serialized Login: the social
+    log-in is among its signal arguments)."""
+    from allauth.account.internal.stagekit import LOGIN_SESSION_KEY
+
+    session = getattr(request, "session", None) if request is not None else None
+    data = session.get(LOGIN_SESSION_KEY) if session is not None else None
+    if not isinstance(data, dict):
+        return None
+    sociallogin = (data.get("signal_kwargs") or {}).get("sociallogin") or {}
+    provider_id = (sociallogin.get("account") or {}).get("provider") if isinstance(sociallogin, dict) else None
+    if isinstance(provider_id, str) and SsoProvider.objects.filter(slug=provider_id, enabled=True).exists():
+        return provider_id
+    return None
