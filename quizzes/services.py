@@ -207,9 +207,14 @@ def attempt_submit(*, attempt_id: int, user, submission: Submission) -> QuizAtte
         raise AttemptAlreadyGraded(attempt)
     answers = _grade(items, submission)
     now = timezone.now()
-    return grading.write(
+    graded = grading.write(
         attempt=attempt, answers=answers, user=user, year=fiscal_year_of(timezone.localdate(now)), now=now
     )
+    # 誓約待ち once every required chapter is passed (training status rule, decision 0030).
+    from training.services import assignment_note_progress
+
+    assignment_note_progress(staff=staff, guideline_id=attempt.guideline_id, on=timezone.localdate(now))
+    return graded
 
 
 def chapter_passed(*, staff, chapter: ChapterPage) -> bool:
