@@ -217,15 +217,25 @@ def attempt_submit(*, attempt_id: int, user, submission: Submission) -> QuizAtte
     return graded
 
 
-def chapter_passed(*, staff, chapter: ChapterPage) -> bool:
-    """A chapter is passed when the share of its quizzed clauses mastered reaches the pass mark."""
+def chapter_result(*, staff, chapter: ChapterPage) -> dict:
+    """The pass rule as applied to one chapter (quizzes.rules): its quizzed clauses, how many the
+    person mastered this 年度, how many the pass mark needs, and whether it is passed."""
     guideline: GuidelinePage = chapter.guideline
     keys = set(chapter.clause_keys())
     quizzed = set(ScenarioQuestion.objects.live().for_clauses(guideline, keys).values_list("clause_key", flat=True))
-    if not quizzed:
-        return False
-    mastered = _mastered_keys(staff, guideline) & quizzed
-    return rules.chapter_is_passed(quizzed=quizzed, mastered_count=len(mastered), pass_mark=guideline.pass_mark)
+    mastered = _mastered_keys(staff, guideline) & quizzed if quizzed else set()
+    return {
+        "quizzed": len(quizzed),
+        "mastered": len(mastered),
+        "needed": -(-guideline.pass_mark * len(quizzed) // 100),
+        "pass_mark": guideline.pass_mark,
+        "passed": rules.chapter_is_passed(quizzed=quizzed, mastered_count=len(mastered), pass_mark=guideline.pass_mark),
+    }
+
+
+def chapter_passed(*, staff, chapter: ChapterPage) -> bool:
+    """A chapter is passed when the share of its quizzed clauses mastered reaches the pass mark."""
+    return chapter_result(staff=staff, chapter=chapter)["passed"]
 
 
 def _label_ja(display) -> str:

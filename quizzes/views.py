@@ -70,7 +70,10 @@ def _render(request, attempt, *, error=None, answers=None, status=200):
         "chapter": attempt.chapter,
     }
     if graded:
-        context["passed"] = services.chapter_passed(staff=attempt.staff, chapter=attempt.chapter)
+        result = services.chapter_result(staff=attempt.staff, chapter=attempt.chapter)
+        context["passed"] = result["passed"]
+        context["result"] = result
+        context["next_chapter"] = selectors.next_required_chapter(staff=attempt.staff, chapter=attempt.chapter)
     template = "quizzes/attempt_review.html" if graded else "quizzes/attempt_form.html"
     return render(request, template, context, status=status)
 

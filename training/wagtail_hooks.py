@@ -15,6 +15,13 @@ def register_training_cycle_viewset():
     return TrainingCycleViewSet("training_cycles")
 
 
+@hooks.register("register_admin_viewset")
+def register_training_exceptions_viewset():
+    from .exceptions_admin import TrainingExceptionsViewSet
+
+    return TrainingExceptionsViewSet()
+
+
 @hooks.register("register_log_actions")
 def register_training_log_actions(actions):
     actions.register_action(
