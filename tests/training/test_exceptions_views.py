@@ -145,3 +145,28 @@ def test_my_page_shows_the_due_date_days_left_and_status(client, people_ready, g
 
     Assignment.objects.filter(cycle=cycle, staff=koho).update(exempted_at=timezone.now())
     assert "免除" in client.get(reverse("courses:mypage")).content.decode()
+
+
+def test_the_staff_report_and_its_export_show_exempt_and_awaiting(client, cycle, people_ready):
+    import csv
+    import io
+
+    from tests.reports.conftest import streamed
+
+    Assignment.objects.filter(cycle=cycle, staff=people_ready["koho"]).update(exempted_at=timezone.now())
+    Assignment.objects.filter(cycle=cycle, staff=people_ready["kakari"]).update(
+        chapters_passed_at=timezone.make_aware(datetime.datetime(2026, 5, 1)), due_on=CLOSES
+    )
+    as_of = max(timezone.localdate(), OPENS)
+    if as_of > CLOSES:
+        pytest.skip("the fixture cycle has closed")
+    client.force_login(people_ready["hr"].user)
+    base = reverse("hr_reports:staff")
+    params = f"?cycle={cycle.pk}&as_of={as_of.isoformat()}"
+    page = client.get(base + params).content.decode()
+    assert "免除" in page and "誓約待ち" in page
+    response = client.get(base + params + "&export=csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(streamed(response).decode("utf-8-sig"), newline="")))
+    by_name = {row[3]: row[7] for row in rows[1:]}
+    assert by_name["広報 一郎"] == "免除" and by_name["広報係 二郎"] == "誓約待ち"
