@@ -566,6 +566,46 @@ def assignment_note_progress(*, staff: StaffMember, guideline_id: int, on: datet
     return True
 
 
+def assignments_note_progress_all(*, on: datetime.date | None = None) -> int:
+    """Stamp `chapters_passed_at` for everyone in a running cycle of this 年度 who has already
+    passed every chapter they are bound by (data written before the stamp existed, or without
+    grading: the demo seed). Per cycle, a batch of people at a time, by the rule of
+    training.selectors.chapters_passed_counts (the 所属長 page's). Returns how many were stamped."""
+    from quizzes.models import ClauseProgress
+
+    from .selectors import chapters_passed_counts
+
+    on = on or timezone.localdate()
+    now = timezone.now()
+    stamped = 0
+    for cycle in (
+        TrainingCycle.objects.filter(fiscal_year=fiscal_year_of(on)).not_closed_on(on).select_related("guideline")
+    ):
+        candidates = (
+            Assignment.objects.active()
+            .filter(cycle=cycle, completion__isnull=True, chapters_passed_at__isnull=True)
+            .filter(
+                Exists(
+                    ClauseProgress.objects.filter(
+                        staff_id=OuterRef("staff_id"),
+                        guideline_id=cycle.guideline_id,
+                        fiscal_year=cycle.fiscal_year,
+                        state=ClauseProgress.State.MASTERED,
+                    )
+                )
+            )
+            .values_list("staff_id", flat=True)
+        )
+        for chunk in _chunks(candidates):
+            people = list(StaffMember.objects.filter(pk__in=chunk))
+            counts = chapters_passed_counts(cycle=cycle, staff_ids=chunk, people=people)
+            done = [pk for pk, (passed, required) in counts.items() if required and passed == required]
+            stamped += Assignment.objects.filter(
+                cycle=cycle, staff_id__in=done, chapters_passed_at__isnull=True
+            ).update(chapters_passed_at=now)
+    return stamped
+
+
 # Reminders (training/reminders.py), under the names the app's views, tasks and tests use.
 from .reminders import (  # noqa: E402
     course_url,
@@ -579,6 +619,7 @@ __all__ = [
     "TrainingError",
     "assignment_complete",
     "assignment_note_progress",
+    "assignments_note_progress_all",
     "assignments_exempt",
     "assignments_exemption_undo",
     "assignments_extend",

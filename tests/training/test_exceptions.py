@@ -183,3 +183,25 @@ def test_a_withdrawn_person_cannot_be_exempted(cycle, people_ready):
     Assignment.objects.filter(pk=a.pk).update(withdrawn_at=timezone.now())
     with pytest.raises(services.TrainingError):
         services.assignments_exempt(user=hr, assignment_ids=[a.pk], reason=R.LEAVE)
+
+
+def test_the_backfill_stamps_those_who_passed_everything(guideline, chapters, people_ready):
+    from django.core.management import call_command
+
+    from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_of
+
+    today = timezone.localdate()
+    year = fiscal_year_of(today)
+    start, end = fiscal_year_bounds(year)
+    cycle = TrainingCycleFactory(guideline=guideline, fiscal_year=year, opens_on=start, due_on=end, closes_on=end)
+    pass_all(people_ready["koho"], chapters)
+    pass_all(people_ready["kakari"], chapters[:1])
+
+    call_command("note_training_progress")
+
+    stamped = set(
+        Assignment.objects.filter(cycle=cycle, chapters_passed_at__isnull=False).values_list("staff_id", flat=True)
+    )
+    assert stamped == {people_ready["koho"].pk}
+    assert services.assignments_note_progress_all() == 0  # nobody twice
+    assert status_of(cycle, people_ready["koho"], today) == S.AWAITING_ATTESTATION
