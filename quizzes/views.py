@@ -73,7 +73,14 @@ def _render(request, attempt, *, error=None, answers=None, status=200):
         result = services.chapter_result(staff=attempt.staff, chapter=attempt.chapter)
         context["passed"] = result["passed"]
         context["result"] = result
-        context["next_chapter"] = selectors.next_required_chapter(staff=attempt.staff, chapter=attempt.chapter)
+        if result["passed"]:
+            from training.selectors import awaiting_attestation
+
+            # 次の章へ after a pass; 誓約へ進む once every required chapter is passed (誓約待ち).
+            done = awaiting_attestation(staff=attempt.staff, guideline_id=attempt.guideline_id)
+            context["next_chapter"] = (
+                None if done else selectors.next_required_chapter(staff=attempt.staff, chapter=attempt.chapter)
+            )
     template = "quizzes/attempt_review.html" if graded else "quizzes/attempt_form.html"
     return render(request, template, context, status=status)
 

@@ -260,3 +260,21 @@ def my_deadlines(*, staff: StaffMember | None, on: datetime.date | None = None) 
             MyDeadline(assignment, assignment.status, str(labels[assignment.status]), on),
         )
     return result
+
+
+def awaiting_attestation(*, staff: StaffMember, guideline_id: int, on: datetime.date | None = None) -> bool:
+    """Whether the person is 誓約待ち in this 年度's cycle of the guideline (one query): the review
+    then offers the attestation rather than another chapter."""
+    from sns_training.fiscal_year import fiscal_year_of
+
+    return (
+        Assignment.objects.active()
+        .filter(
+            staff=staff,
+            cycle__guideline_id=guideline_id,
+            cycle__fiscal_year=fiscal_year_of(on or timezone.localdate()),
+            completion__isnull=True,
+            chapters_passed_at__isnull=False,
+        )
+        .exists()
+    )
