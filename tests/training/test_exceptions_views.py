@@ -165,6 +165,7 @@ def test_the_staff_report_and_its_export_show_exempt_and_awaiting(client, cycle,
     params = f"?cycle={cycle.pk}&as_of={as_of.isoformat()}"
     page = client.get(base + params).content.decode()
     assert "免除" in page and "誓約待ち" in page
+    assert reverse("training-exceptions:cycle", args=[cycle.pk]) in page  # HR's way to the exceptions
     response = client.get(base + params + "&export=csv")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(streamed(response).decode("utf-8-sig"), newline="")))
