@@ -16,8 +16,10 @@ from .models import GuidelinePage
 @login_required
 def mypage(request):
     from quizzes.selectors import course_progress, past_records
+    from training.selectors import my_deadlines
 
     staff = scoping.acting_staff(request.user)
+    deadlines = my_deadlines(staff=staff)
     guidelines = selectors.guidelines_for_user(user=request.user)
     chapters = selectors.chapters_for_guidelines(guidelines=guidelines)
     courses = [
@@ -25,6 +27,7 @@ def mypage(request):
             "guideline": g,
             "chapters": chapters[g.pk],
             "progress": course_progress(staff=staff, guideline=g, chapters=chapters[g.pk]) if staff else None,
+            "deadline": deadlines.get(g.pk),
         }
         for g in guidelines
     ]

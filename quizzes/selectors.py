@@ -127,6 +127,16 @@ def chapter_required_for(*, staff, chapter) -> bool:
     )
 
 
+def next_required_chapter(*, staff, chapter):
+    """The next live chapter after `chapter` (in the guideline's order) that binds the person, or
+    None after the last one (the review then offers the attestation)."""
+    from courses.models import live_chapters_of
+
+    chapters = live_chapters_of(chapter.guideline)
+    later = [c for c in chapters if c.path > chapter.path]
+    return next((c for c in later if chapter_required_for(staff=staff, chapter=c)), None)
+
+
 def course_progress(*, staff, guideline: GuidelinePage, chapters: list) -> dict:
     """Per chapter: required or not, attempted, passed; totals and the next step. Three queries
     whatever the number of chapters."""

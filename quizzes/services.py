@@ -207,20 +207,35 @@ def attempt_submit(*, attempt_id: int, user, submission: Submission) -> QuizAtte
         raise AttemptAlreadyGraded(attempt)
     answers = _grade(items, submission)
     now = timezone.now()
-    return grading.write(
+    graded = grading.write(
         attempt=attempt, answers=answers, user=user, year=fiscal_year_of(timezone.localdate(now)), now=now
     )
+    # 誓約待ち once every required chapter is passed (training status rule, decision 0030).
+    from training.services import assignment_note_progress
+
+    assignment_note_progress(staff=staff, guideline_id=attempt.guideline_id, on=timezone.localdate(now))
+    return graded
+
+
+def chapter_result(*, staff, chapter: ChapterPage) -> dict:
+    """The pass rule as applied to one chapter (quizzes.rules): its quizzed clauses, how many the
+    person mastered this 年度, how many the pass mark needs, and whether it is passed."""
+    guideline: GuidelinePage = chapter.guideline
+    keys = set(chapter.clause_keys())
+    quizzed = set(ScenarioQuestion.objects.live().for_clauses(guideline, keys).values_list("clause_key", flat=True))
+    mastered = _mastered_keys(staff, guideline) & quizzed if quizzed else set()
+    return {
+        "quizzed": len(quizzed),
+        "mastered": len(mastered),
+        "needed": -(-guideline.pass_mark * len(quizzed) // 100),
+        "pass_mark": guideline.pass_mark,
+        "passed": rules.chapter_is_passed(quizzed=quizzed, mastered_count=len(mastered), pass_mark=guideline.pass_mark),
+    }
 
 
 def chapter_passed(*, staff, chapter: ChapterPage) -> bool:
     """A chapter is passed when the share of its quizzed clauses mastered reaches the pass mark."""
-    guideline: GuidelinePage = chapter.guideline
-    keys = set(chapter.clause_keys())
-    quizzed = set(ScenarioQuestion.objects.live().for_clauses(guideline, keys).values_list("clause_key", flat=True))
-    if not quizzed:
-        return False
-    mastered = _mastered_keys(staff, guideline) & quizzed
-    return rules.chapter_is_passed(quizzed=quizzed, mastered_count=len(mastered), pass_mark=guideline.pass_mark)
+    return chapter_result(staff=staff, chapter=chapter)["passed"]
 
 
 def _label_ja(display) -> str:

@@ -70,7 +70,17 @@ def _render(request, attempt, *, error=None, answers=None, status=200):
         "chapter": attempt.chapter,
     }
     if graded:
-        context["passed"] = services.chapter_passed(staff=attempt.staff, chapter=attempt.chapter)
+        result = services.chapter_result(staff=attempt.staff, chapter=attempt.chapter)
+        context["passed"] = result["passed"]
+        context["result"] = result
+        if result["passed"]:
+            from training.selectors import awaiting_attestation
+
+            # 次の章へ after a pass; 誓約へ進む once every required chapter is passed (誓約待ち).
+            done = awaiting_attestation(staff=attempt.staff, guideline_id=attempt.guideline_id)
+            context["next_chapter"] = (
+                None if done else selectors.next_required_chapter(staff=attempt.staff, chapter=attempt.chapter)
+            )
     template = "quizzes/attempt_review.html" if graded else "quizzes/attempt_form.html"
     return render(request, template, context, status=status)
 

@@ -441,6 +441,9 @@ POLICIES: dict[str, Policy] = {
     "training_cycles:history": _kwargs("pk", scope=cycles_in_scope),
     "training_cycles:history_results": _kwargs("pk", scope=cycles_in_scope),
     "training_cycles:usage": _kwargs("pk", scope=cycles_in_scope),
+    # Exceptions for one person (training/exceptions_admin.py): the cycle in scope; the view
+    # itself admits HR only and takes assignments through training.services.exception_scope.
+    "training-exceptions:cycle": _kwargs("pk", scope=cycles_in_scope),
     "roster-import:index": SCOPED_BY_VIEW,
     "roster-import:detail": SCOPED_BY_SELECTOR,
     "roster-import:commit": SCOPED_BY_SELECTOR,

@@ -119,8 +119,11 @@ class AssignmentQuerySet(models.QuerySet):
         return self.filter(withdrawn_at__isnull=True)
 
     def open(self):
-        """Active and not completed: the people reminders are for."""
-        return self.active().filter(completion__isnull=True)
+        """Active, not completed and not exempted: the people reminders are for."""
+        return self.active().filter(completion__isnull=True, exempted_at__isnull=True)
+
+    def exempted(self):
+        return self.active().filter(exempted_at__isnull=False, completion__isnull=True)
 
     def completed(self):
         return self.filter(completion__isnull=False)
@@ -162,9 +165,18 @@ class Assignment(models.Model):
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", _("未受講")
         IN_PROGRESS = "in_progress", _("受講中")
+        AWAITING_ATTESTATION = "awaiting_attestation", _("誓約待ち")
         COMPLETED = "completed", _("修了")
         OVERDUE = "overdue", _("期限超過")
+        EXEMPT = "exempt", _("免除")
         WITHDRAWN = "withdrawn", _("取消")
+
+    class ExceptionReason(models.TextChoices):
+        LEAVE = "leave", _("休職")
+        CHILDCARE = "childcare", _("育児休業")
+        SICK = "sick", _("病気休暇")
+        LONG_TRAINING = "long_training", _("長期研修")
+        OTHER = "other", _("その他")
 
     cycle = models.ForeignKey(TrainingCycle, on_delete=models.PROTECT, related_name="assignments")
     staff = models.ForeignKey("people.StaffMember", on_delete=models.PROTECT, related_name="training_assignments")
@@ -177,6 +189,14 @@ class Assignment(models.Model):
         "quizzes.CompletionRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     completed_at = models.DateTimeField(_("修了日時"), null=True, blank=True)
+    # Exceptions for one person (decision 0030): the current state here, every change in
+    # AssignmentException (and Wagtail's log).
+    extended_from = models.DateField(_("延長前の受講期限"), null=True, blank=True)
+    exempted_at = models.DateTimeField(_("免除日時"), null=True, blank=True)
+    exemption_reason = models.CharField(_("免除の理由"), max_length=20, choices=ExceptionReason.choices, blank=True)
+    # When every chapter the person is bound by was first passed in the cycle's 年度 (stamped by
+    # training.services.assignment_note_progress after each graded attempt): 誓約待ち until attested.
+    chapters_passed_at = models.DateTimeField(_("全章合格日時"), null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -191,6 +211,36 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.cycle_id} / {self.staff_id}"
+
+
+class AssignmentException(models.Model):
+    """One change to a person's assignment made by HR: a due date extended, an exemption, or the
+    undoing of either. Never edited or deleted: the history shown on the staff detail and reports."""
+
+    class Kind(models.TextChoices):
+        EXTENDED = "extended", _("期限延長")
+        EXTENSION_UNDONE = "extension_undone", _("期限延長の取消")
+        EXEMPTED = "exempted", _("免除")
+        EXEMPTION_UNDONE = "exemption_undone", _("免除の取消")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="exceptions")
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    reason = models.CharField(_("理由"), max_length=20, choices=Assignment.ExceptionReason.choices, blank=True)
+    note = models.CharField(_("備考"), max_length=500, blank=True)
+    due_before = models.DateField(_("変更前の受講期限"), null=True, blank=True)
+    due_after = models.DateField(_("変更後の受講期限"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("受講対象の例外")
+        verbose_name_plural = _("受講対象の例外")
+
+    def __str__(self):
+        return f"{self.assignment_id} {self.kind}"
 
 
 class ReminderLog(models.Model):

@@ -151,7 +151,7 @@ def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None 
         .get(pk=assignment.pk)
     )
     cycle = assignment.cycle
-    if assignment.withdrawn_at is not None or assignment.completion_id is not None:
+    if assignment.withdrawn_at is not None or assignment.completion_id is not None or assignment.exempted_at:
         raise TrainingError(_("この職員は督促の対象ではありません（修了済み、または対象外です）。"))
     if not cycle.opens_on <= on <= cycle.closes_on:
         raise TrainingError(_("研修サイクルの期間外のため、督促できません。"))

@@ -165,7 +165,7 @@ def department_overview(*, user, head: StaffMember, cycle: TrainingCycle, on: da
     rows = []
     for assignment in items:
         passed, required = progress.get(assignment.staff_id, (0, 0))
-        open_ = assignment.status != Assignment.Status.COMPLETED
+        open_ = assignment.status not in (Assignment.Status.COMPLETED, Assignment.Status.EXEMPT)
         has_email = bool(assignment.staff.user.email)
         rows.append(
             StaffRow(
@@ -180,17 +180,101 @@ def department_overview(*, user, head: StaffMember, cycle: TrainingCycle, on: da
         )
     by_status = Counter(row.status for row in rows)
     completed_on = [timezone.localdate(a.completed_at) for a in items if a.completed_at is not None]
+    counted = len(rows) - by_status[Assignment.Status.EXEMPT]  # exempted people leave the denominator
     return DepartmentOverview(
         department=head.department,
         cycle=cycle,
         rows=rows,
-        total=len(rows),
+        total=counted,
         completed=by_status[Assignment.Status.COMPLETED],
         by_status=[
             (value, str(label), by_status[value])
             for value, label in Assignment.Status.choices
             if value != Assignment.Status.WITHDRAWN
         ],
-        chart=completion_chart(cycle=cycle, on=on, completed_on=completed_on, total=len(rows)),
-        without_email=[row for row in rows if not row.has_email and row.status != Assignment.Status.COMPLETED],
+        chart=completion_chart(cycle=cycle, on=on, completed_on=completed_on, total=counted),
+        without_email=[
+            row
+            for row in rows
+            if not row.has_email and row.status not in (Assignment.Status.COMPLETED, Assignment.Status.EXEMPT)
+        ],
+    )
+
+
+@dataclass
+class MyDeadline:
+    """One of the viewer's assignments as my page shows it: 年度, due date (their own, extended if
+    so), days left or overdue, and the status by the one rule (training/status.py)."""
+
+    assignment: Assignment
+    status: str
+    status_label: str
+    today: datetime.date
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return self.assignment.cycle.fiscal_year_label
+
+    @property
+    def due_on(self) -> datetime.date:
+        return self.assignment.due_on
+
+    @property
+    def extended(self) -> bool:
+        return self.assignment.extended_from is not None
+
+    @property
+    def days_left(self) -> int:
+        return (self.due_on - self.today).days
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (
+            Assignment.Status.COMPLETED,
+            Assignment.Status.EXEMPT,
+            Assignment.Status.WITHDRAWN,
+        )
+
+
+def my_deadlines(*, staff: StaffMember | None, on: datetime.date | None = None) -> dict[int, MyDeadline]:
+    """The viewer's assignments of this 年度's cycles, by guideline id (one query)."""
+    from sns_training.fiscal_year import fiscal_year_of
+
+    if staff is None:
+        return {}
+    on = on or timezone.localdate()
+    labels = dict(Assignment.Status.choices)
+    result = {}
+    for assignment in (
+        Assignment.objects.filter(staff=staff, cycle__fiscal_year=fiscal_year_of(on), withdrawn_at__isnull=True)
+        .with_status(on)
+        .select_related("cycle")
+        .order_by("-cycle__opens_on", "-pk")
+    ):
+        result.setdefault(
+            assignment.cycle.guideline_id,
+            MyDeadline(assignment, assignment.status, str(labels[assignment.status]), on),
+        )
+    return result
+
+
+def awaiting_attestation(*, staff: StaffMember, guideline_id: int, on: datetime.date | None = None) -> bool:
+    """Whether the person is 誓約待ち in this 年度's cycle of the guideline (one query): the review
+    then offers the attestation rather than another chapter."""
+    from sns_training.fiscal_year import fiscal_year_of
+
+    return (
+        Assignment.objects.active()
+        .filter(
+            staff=staff,
+            cycle__guideline_id=guideline_id,
+            cycle__fiscal_year=fiscal_year_of(on or timezone.localdate()),
+            completion__isnull=True,
+            chapters_passed_at__isnull=False,
+        )
+        .exists()
     )

@@ -18,7 +18,7 @@ from people import scoping
 from people.models import Department, Municipality, StaffMember
 from sns_training.fiscal_year import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
 
-from .models import Assignment, TrainingCycle
+from .models import Assignment, AssignmentException, TrainingCycle
 
 logger = logging.getLogger(__name__)
 
@@ -170,15 +170,34 @@ def _assign_audience(cycle: TrainingCycle, *, assigned_on: datetime.date, depart
             a_assigned=Value(assigned_on, output_field=DateField()),
             a_due=Value(cycle.due_on, output_field=DateField()),
             a_withdrawn_reason=Value("", output_field=CharField()),
+            a_exemption_reason=Value("", output_field=CharField()),
             a_completion=Subquery(records.values("pk")[:1]),
             a_completed=Subquery(records.values("attested_at")[:1]),
         )
         .values_list(
-            "a_cycle", "a_staff", "a_reason", "a_assigned", "a_due", "a_withdrawn_reason", "a_completion", "a_completed"
+            "a_cycle",
+            "a_staff",
+            "a_reason",
+            "a_assigned",
+            "a_due",
+            "a_withdrawn_reason",
+            "a_exemption_reason",
+            "a_completion",
+            "a_completed",
         )
     )
     sql, params = select.query.sql_with_params()
-    fields = ("cycle", "staff", "reason", "assigned_on", "due_on", "withdrawn_reason", "completion", "completed_at")
+    fields = (
+        "cycle",
+        "staff",
+        "reason",
+        "assigned_on",
+        "due_on",
+        "withdrawn_reason",
+        "exemption_reason",
+        "completion",
+        "completed_at",
+    )
     qn = connection.ops.quote_name
     columns = ", ".join(qn(Assignment._meta.get_field(name).column) for name in fields)
     with connection.cursor() as cursor:
@@ -342,8 +361,9 @@ def assignment_to_complete(*, staff: StaffMember, guideline, on: datetime.date) 
     """The person's open assignment that an attestation today completes, locked: the guideline's
     cycle of today's 年度, not yet closed (quizzes.services.attestation_create calls this)."""
     return (
-        Assignment.objects.open()
+        Assignment.objects.active()
         .filter(
+            completion__isnull=True,
             staff=staff,
             cycle__guideline=guideline,
             cycle__fiscal_year=fiscal_year_of(on),
@@ -363,6 +383,229 @@ def assignment_complete(*, assignment: Assignment, record) -> Assignment:
     return assignment
 
 
+# Exceptions for one person (decision 0030) ---------------------------------------------------------
+
+
+def exception_scope(user):
+    """The assignments whose exceptions `user` may change: HR's (or a platform admin's) of their
+    municipality, nobody else's (another municipality's answer 404 in the views)."""
+    viewer = scoping.viewer_of(user)
+    if not (viewer.platform_admin or viewer.is_hr):
+        return Assignment.objects.none()
+    return scoping.within_municipality(Assignment.objects.all(), user, field="cycle__municipality_id")
+
+
+def _locked_assignments(*, user, assignment_ids: Sequence[int]) -> list[Assignment]:
+    """The assignments, locked in pk order (lock order 6), every one within the user's scope or
+    nothing at all (TrainingError)."""
+    ids = sorted(set(assignment_ids))
+    if not ids:
+        raise TrainingError(_("対象者を選んでください。"))
+    rows = list(
+        exception_scope(user).filter(pk__in=ids).select_related("cycle").select_for_update(of=("self",)).order_by("pk")
+    )
+    if len(rows) != len(ids):
+        raise TrainingError(_("この受講対象は変更できません。"))
+    return rows
+
+
+def _check_reason(reason: str, note: str) -> None:
+    if reason not in Assignment.ExceptionReason.values:
+        raise TrainingError(_("理由を選んでください。"))
+    if reason == Assignment.ExceptionReason.OTHER and not note.strip():
+        raise TrainingError(_("「その他」の場合は備考に理由を書いてください。"))
+    if len(note) > 500:
+        raise TrainingError(_("備考は500文字以内で書いてください。"))
+
+
+def _record(assignment: Assignment, *, kind: str, user, reason: str = "", note: str = "", before=None, after=None):
+    entry = AssignmentException.objects.create(
+        assignment=assignment,
+        kind=kind,
+        reason=reason,
+        note=note,
+        due_before=before,
+        due_after=after,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    log(
+        instance=assignment.cycle,
+        action=f"training.assignment_{kind}",
+        user=user,
+        data={
+            "assignment": assignment.pk,
+            "staff": assignment.staff_id,
+            "reason": reason,
+            "note": note,
+            "due_before": before.isoformat() if before else None,
+            "due_after": after.isoformat() if after else None,
+        },
+    )
+    return entry
+
+
+@transaction.atomic
+def assignments_extend(
+    *, user, assignment_ids: Sequence[int], due_on: datetime.date, reason: str, note: str = ""
+) -> int:
+    """Move the due date of one person or a selection to `due_on` (later than their own, within
+    the cycle's close), with a reason. The first due date is kept for undoing. Returns the count."""
+    _check_reason(reason, note)
+    rows = _locked_assignments(user=user, assignment_ids=assignment_ids)
+    for assignment in rows:
+        if assignment.withdrawn_at is not None or assignment.completion_id is not None:
+            raise TrainingError(_("取消または修了した受講対象の期限は延長できません。"))
+        if assignment.exempted_at is not None:
+            raise TrainingError(_("免除した受講対象の期限は延長できません。"))
+        if not assignment.due_on < due_on <= assignment.cycle.closes_on:
+            raise TrainingError(
+                _("新しい受講期限は今の期限（%(due)s）より後、サイクルの終了日（%(close)s）までにしてください。")
+                % {"due": _fmt(assignment.due_on), "close": _fmt(assignment.cycle.closes_on)}
+            )
+    for assignment in rows:
+        before = assignment.due_on
+        if assignment.extended_from is None:
+            assignment.extended_from = before
+        assignment.due_on = due_on
+        assignment.save(update_fields=["due_on", "extended_from"])
+        _record(
+            assignment,
+            kind=AssignmentException.Kind.EXTENDED,
+            user=user,
+            reason=reason,
+            note=note,
+            before=before,
+            after=due_on,
+        )
+    return len(rows)
+
+
+@transaction.atomic
+def assignments_extension_undo(*, user, assignment_ids: Sequence[int], note: str = "") -> int:
+    """Give the selected people back the due date they had before any extension."""
+    rows = _locked_assignments(user=user, assignment_ids=assignment_ids)
+    if any(a.extended_from is None for a in rows):
+        raise TrainingError(_("期限を延長していない受講対象が含まれています。"))
+    for assignment in rows:
+        before, assignment.due_on, assignment.extended_from = assignment.due_on, assignment.extended_from, None
+        assignment.save(update_fields=["due_on", "extended_from"])
+        _record(
+            assignment,
+            kind=AssignmentException.Kind.EXTENSION_UNDONE,
+            user=user,
+            note=note,
+            before=before,
+            after=assignment.due_on,
+        )
+    return len(rows)
+
+
+@transaction.atomic
+def assignments_exempt(*, user, assignment_ids: Sequence[int], reason: str, note: str = "") -> int:
+    """Exempt one person or a selection from this cycle: no reminders, out of the denominator,
+    免除 in every report. A completed or withdrawn assignment cannot be exempted."""
+    _check_reason(reason, note)
+    rows = _locked_assignments(user=user, assignment_ids=assignment_ids)
+    for assignment in rows:
+        if assignment.withdrawn_at is not None or assignment.completion_id is not None:
+            raise TrainingError(_("取消または修了した受講対象は免除できません。"))
+        if assignment.exempted_at is not None:
+            raise TrainingError(_("既に免除した受講対象が含まれています。"))
+    now = timezone.now()
+    for assignment in rows:
+        assignment.exempted_at, assignment.exemption_reason = now, reason
+        assignment.save(update_fields=["exempted_at", "exemption_reason"])
+        _record(assignment, kind=AssignmentException.Kind.EXEMPTED, user=user, reason=reason, note=note)
+    return len(rows)
+
+
+@transaction.atomic
+def assignments_exemption_undo(*, user, assignment_ids: Sequence[int], note: str = "") -> int:
+    """Bring exempted people back into the cycle (their due date as it was)."""
+    rows = _locked_assignments(user=user, assignment_ids=assignment_ids)
+    if any(a.exempted_at is None for a in rows):
+        raise TrainingError(_("免除していない受講対象が含まれています。"))
+    for assignment in rows:
+        assignment.exempted_at, assignment.exemption_reason = None, ""
+        assignment.save(update_fields=["exempted_at", "exemption_reason"])
+        _record(assignment, kind=AssignmentException.Kind.EXEMPTION_UNDONE, user=user, note=note)
+    return len(rows)
+
+
+def assignment_note_progress(*, staff: StaffMember, guideline_id: int, on: datetime.date | None = None) -> bool:
+    """After a graded attempt: stamp `chapters_passed_at` on the person's open assignment of the
+    guideline's cycle of this 年度 once every chapter they are bound by is passed (the pass rule of
+    quizzes.rules through quizzes.selectors.course_progress), so 誓約待ち is one column in SQL.
+    Returns whether the person has passed every required chapter."""
+    from courses.models import live_chapters_of
+    from quizzes.selectors import course_progress
+
+    on = on or timezone.localdate()
+    assignment = (
+        Assignment.objects.active()
+        .filter(
+            staff=staff,
+            completion__isnull=True,
+            chapters_passed_at__isnull=True,
+            cycle__guideline_id=guideline_id,
+            cycle__fiscal_year=fiscal_year_of(on),
+        )
+        .select_related("cycle__guideline")
+        .order_by("pk")
+        .first()
+    )
+    if assignment is None:
+        return False
+    guideline = assignment.cycle.guideline
+    progress = course_progress(staff=staff, guideline=guideline, chapters=live_chapters_of(guideline))
+    if not progress["complete"]:
+        return False
+    Assignment.objects.filter(pk=assignment.pk, chapters_passed_at__isnull=True).update(
+        chapters_passed_at=timezone.now()
+    )
+    return True
+
+
+def assignments_note_progress_all(*, on: datetime.date | None = None) -> int:
+    """Stamp `chapters_passed_at` for everyone in a running cycle of this 年度 who has already
+    passed every chapter they are bound by (data written before the stamp existed, or without
+    grading: the demo seed). Per cycle, a batch of people at a time, by the rule of
+    training.selectors.chapters_passed_counts (the 所属長 page's). Returns how many were stamped."""
+    from quizzes.models import ClauseProgress
+
+    from .selectors import chapters_passed_counts
+
+    on = on or timezone.localdate()
+    now = timezone.now()
+    stamped = 0
+    for cycle in (
+        TrainingCycle.objects.filter(fiscal_year=fiscal_year_of(on)).not_closed_on(on).select_related("guideline")
+    ):
+        candidates = (
+            Assignment.objects.active()
+            .filter(cycle=cycle, completion__isnull=True, chapters_passed_at__isnull=True)
+            .filter(
+                Exists(
+                    ClauseProgress.objects.filter(
+                        staff_id=OuterRef("staff_id"),
+                        guideline_id=cycle.guideline_id,
+                        fiscal_year=cycle.fiscal_year,
+                        state=ClauseProgress.State.MASTERED,
+                    )
+                )
+            )
+            .values_list("staff_id", flat=True)
+        )
+        for chunk in _chunks(candidates):
+            people = list(StaffMember.objects.filter(pk__in=chunk))
+            counts = chapters_passed_counts(cycle=cycle, staff_ids=chunk, people=people)
+            done = [pk for pk, (passed, required) in counts.items() if required and passed == required]
+            stamped += Assignment.objects.filter(
+                cycle=cycle, staff_id__in=done, chapters_passed_at__isnull=True
+            ).update(chapters_passed_at=now)
+    return stamped
+
+
 # Reminders (training/reminders.py), under the names the app's views, tasks and tests use.
 from .reminders import (  # noqa: E402
     course_url,
@@ -375,6 +618,13 @@ from .reminders import (  # noqa: E402
 __all__ = [
     "TrainingError",
     "assignment_complete",
+    "assignment_note_progress",
+    "assignments_note_progress_all",
+    "assignments_exempt",
+    "assignments_exemption_undo",
+    "assignments_extend",
+    "assignments_extension_undo",
+    "exception_scope",
     "assignment_to_complete",
     "assignments_follow_roster",
     "course_url",

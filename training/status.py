@@ -1,8 +1,10 @@
-"""The assignment status rule, in one place: 取消, 修了, 期限超過, 受講中, 未受講.
+"""The assignment status rule, in one place: 取消, 修了, 免除, 期限超過, 誓約待ち, 受講中, 未受講.
 
 An assignment's status at the end of a day is the first that holds: withdrawn by then (取消),
-completed by then (修了), its due date passed (期限超過), a quiz on the cycle's guideline started
-between the cycle's opening and then (受講中), else 未受講. `status_on(day)` is that rule as one SQL
+completed by then (修了), exempted by HR from the cycle (免除, decision 0030), its due date (the person's
+own, extended if so) passed (期限超過), every chapter the person is bound by passed by then but not
+attested (誓約待ち: `chapters_passed_at`, stamped when the last required chapter is passed), a quiz
+on the cycle's guideline started between the cycle's opening and then (受講中), else 未受講. `status_on(day)` is that rule as one SQL
 expression (my page, the 所属長's page, staff reports); `status_counts(day)` counts the same
 statuses per group in one aggregate (the department summary)."""
 
@@ -45,6 +47,21 @@ def open_at(end: datetime.datetime) -> Q:
     return Q(completed_at__isnull=True) | Q(completed_at__gte=end)
 
 
+def exempt_at(end: datetime.datetime) -> Q:
+    """Exempted (from the whole cycle, whenever HR recorded it, as an extension moves the due date
+    for every day: decision 0030) and not completed by `end` (a completion stays 修了)."""
+    return Q(exempted_at__isnull=False) & open_at(end)
+
+
+def not_exempt_at(end: datetime.datetime) -> Q:
+    return Q(exempted_at__isnull=True)
+
+
+def passed_all_at(end: datetime.datetime) -> Q:
+    """Every chapter the person is bound by passed by `end`."""
+    return Q(chapters_passed_at__lt=end)
+
+
 def status_on(day: datetime.date) -> Case:
     """An assignment's status as it stood at the end of `day` (Assignment.Status values)."""
     Status = _status()
@@ -52,7 +69,9 @@ def status_on(day: datetime.date) -> Case:
     return Case(
         When(withdrawn_at__lt=end, then=Value(Status.WITHDRAWN.value)),
         When(completed_at__lt=end, then=Value(Status.COMPLETED.value)),
+        When(exempted_at__isnull=False, then=Value(Status.EXEMPT.value)),
         When(due_on__lt=day, then=Value(Status.OVERDUE.value)),
+        When(passed_all_at(end), then=Value(Status.AWAITING_ATTESTATION.value)),
         When(started_by(end), then=Value(Status.IN_PROGRESS.value)),
         default=Value(Status.NOT_STARTED.value),
         output_field=CharField(),
@@ -61,12 +80,20 @@ def status_on(day: datetime.date) -> Case:
 
 def status_counts(day: datetime.date) -> dict[str, Count]:
     """Aggregates for `.annotate(**status_counts(day))`: the assignees still counted at the end of
-    `day` (n_total) and how many of them are 修了, 期限超過 and 受講中 by the rule of `status_on`."""
+    `day` (n_total: exempted people leave it, counted apart in n_exempt) and how many of them are
+    修了, 期限超過, 誓約待ち and 受講中 by the rule of `status_on`."""
     end = day_end(day)
     active, open_ = active_at(end), open_at(end)
+    exempt = exempt_at(end)
+    pending = active & open_ & not_exempt_at(end) & Q(due_on__gte=day)
     return {
-        "n_total": Count("pk", filter=active),
+        "n_total": Count("pk", filter=active & ~exempt),
         "n_completed": Count("pk", filter=active & Q(completed_at__lt=end)),
-        "n_overdue": Count("pk", filter=active & open_ & Q(due_on__lt=day)),
-        "n_in_progress": Count("pk", filter=active & open_ & Q(due_on__gte=day) & Q(started_by(end))),
+        "n_overdue": Count("pk", filter=active & open_ & not_exempt_at(end) & Q(due_on__lt=day)),
+        "n_awaiting": Count("pk", filter=pending & passed_all_at(end)),
+        "n_in_progress": Count(
+            "pk",
+            filter=pending & (Q(chapters_passed_at__isnull=True) | Q(chapters_passed_at__gte=end)) & Q(started_by(end)),
+        ),
+        "n_exempt": Count("pk", filter=active & exempt),
     }

@@ -5,11 +5,14 @@ cycle_update. Every view is scoped to the user's municipality; another's cycle a
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from . import services
@@ -107,6 +110,18 @@ class TrainingCycleEditView(TrainingErrorFormMixin, generic.EditView):
 
     def get_success_message(self):
         return gettext("研修サイクル「%(cycle)s」の日程を変更しました。") % {"cycle": self.object}
+
+    @cached_property
+    def header_more_buttons(self):
+        return [
+            *super().header_more_buttons,
+            Button(
+                _("期限延長・免除"),
+                url=reverse("training-exceptions:cycle", args=[self.object.pk]),
+                icon_name="date",
+                priority=5,
+            ),
+        ]
 
 
 class TrainingCycleViewSet(ModelViewSet):

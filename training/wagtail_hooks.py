@@ -15,6 +15,13 @@ def register_training_cycle_viewset():
     return TrainingCycleViewSet("training_cycles")
 
 
+@hooks.register("register_admin_viewset")
+def register_training_exceptions_viewset():
+    from .exceptions_admin import TrainingExceptionsViewSet
+
+    return TrainingExceptionsViewSet()
+
+
 @hooks.register("register_log_actions")
 def register_training_log_actions(actions):
     actions.register_action(
@@ -25,3 +32,11 @@ def register_training_log_actions(actions):
         "training.assignments_synced", _("受講対象の更新"), _("職員名簿の変更に合わせて受講対象を更新しました")
     )
     actions.register_action("training.reminder_sent", _("督促"), _("所属長が督促メールを送信しました"))
+    actions.register_action("training.assignment_extended", _("受講期限の延長"), _("職員の受講期限を延長しました"))
+    actions.register_action(
+        "training.assignment_extension_undone", _("受講期限の延長の取消"), _("職員の受講期限の延長を取り消しました")
+    )
+    actions.register_action("training.assignment_exempted", _("受講の免除"), _("職員を今年度の受講から免除しました"))
+    actions.register_action(
+        "training.assignment_exemption_undone", _("受講の免除の取消"), _("職員の受講の免除を取り消しました")
+    )

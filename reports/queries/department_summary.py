@@ -18,14 +18,16 @@ from .common import DepartmentIndex, DepartmentNode, with_department_on
 
 @dataclass
 class Counts:
-    total: int = 0  # 対象者数 (assigned by the day and not withdrawn)
+    total: int = 0  # 対象者数 (assigned by the day, not withdrawn, not exempted)
     completed: int = 0
     overdue: int = 0
     in_progress: int = 0
+    awaiting: int = 0  # 誓約待ち: every required chapter passed, not attested
+    exempt: int = 0  # 免除: outside the total (decision 0030)
 
     @property
     def not_started(self) -> int:
-        return self.total - self.completed - self.overdue - self.in_progress
+        return self.total - self.completed - self.overdue - self.in_progress - self.awaiting
 
     @property
     def rate(self) -> float | None:
@@ -37,6 +39,8 @@ class Counts:
         self.completed += other.completed
         self.overdue += other.overdue
         self.in_progress += other.in_progress
+        self.awaiting += other.awaiting
+        self.exempt += other.exempt
 
 
 @dataclass
@@ -78,6 +82,14 @@ class SummaryRow:
     def not_started(self) -> int:
         return self.counts.not_started
 
+    @property
+    def awaiting(self) -> int:
+        return self.counts.awaiting
+
+    @property
+    def exempt(self) -> int:
+        return self.counts.exempt
+
 
 @dataclass
 class DepartmentSummary:
@@ -105,7 +117,14 @@ def _counts_by_department(*, cycle: TrainingCycle, as_of: datetime.date) -> dict
         .order_by()
     )
     return {
-        row["department_at"]: Counts(row["n_total"], row["n_completed"], row["n_overdue"], row["n_in_progress"])
+        row["department_at"]: Counts(
+            row["n_total"],
+            row["n_completed"],
+            row["n_overdue"],
+            row["n_in_progress"],
+            row["n_awaiting"],
+            row["n_exempt"],
+        )
         for row in rows
     }
 
@@ -151,6 +170,8 @@ SUMMARY_COLUMNS = (
     Column(_("期限超過"), Kind.NUMBER),
     Column(_("受講中"), Kind.NUMBER),
     Column(_("未受講"), Kind.NUMBER),
+    Column(_("誓約待ち"), Kind.NUMBER),
+    Column(_("免除"), Kind.NUMBER),
 )
 
 
@@ -167,9 +188,25 @@ def summary_export_rows(summary: DepartmentSummary) -> list[tuple]:
             row.overdue,
             row.in_progress,
             row.not_started,
+            row.awaiting,
+            row.exempt,
         )
         for row in summary.rows
     ]
     t = summary.total
-    rows.append((None, str(_("合計")), None, t.total, t.completed, t.rate, t.overdue, t.in_progress, t.not_started))
+    rows.append(
+        (
+            None,
+            str(_("合計")),
+            None,
+            t.total,
+            t.completed,
+            t.rate,
+            t.overdue,
+            t.in_progress,
+            t.not_started,
+            t.awaiting,
+            t.exempt,
+        )
+    )
     return rows

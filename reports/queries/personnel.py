@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from people.models import DepartmentMembership, Municipality, StaffMember
 from quizzes.models import ClauseProgress, CompletionRecord, ScenarioQuestion
 from sns_training.fiscal_year import fiscal_year_label
-from training.models import Assignment
+from training.models import Assignment, AssignmentException
 from training.status import status_on
 
 from ..exports import Column, Kind
@@ -61,6 +61,18 @@ class YearEntry:
             return str(STATUS_LABELS[self.assignment.status])
         return str(STATUS_LABELS[Status.COMPLETED]) if self.evidence else ""
 
+    @property
+    def exception_label(self) -> str:
+        """The exception in force (decision 0030): 免除（理由） or 期限延長（元の期限）."""
+        a = self.assignment
+        if a is None:
+            return ""
+        if a.exempted_at is not None:
+            return f"{_('免除')}（{a.get_exemption_reason_display()}）"
+        if a.extended_from is not None:
+            return f"{_('期限延長')}（{_('元の期限')} {a.extended_from.isoformat()}）"
+        return ""
+
 
 @dataclass
 class ClauseMastery:
@@ -82,6 +94,7 @@ class PersonnelRecord:
     years: list[YearEntry]
     memberships: list[DepartmentMembership]
     mastery: list[ClauseMastery] = field(default_factory=list)
+    exceptions: list[AssignmentException] = field(default_factory=list)
 
 
 def _clause_order(key: str) -> tuple:
@@ -114,8 +127,8 @@ def clause_mastery(*, staff: StaffMember) -> list[ClauseMastery]:
 
 def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecord:
     """One person's training across every 年度: assignments with their status on `on`, completion
-    records with their evidence, the department history and clause mastery across years. Five
-    queries."""
+    records with their evidence, the department history, clause mastery across years and the
+    exceptions HR made (期限延長・免除). Six queries."""
     assignments = list(
         Assignment.objects.filter(staff=staff)
         .annotate(status=status_on(on))
@@ -152,7 +165,14 @@ def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecor
     for (year, _guideline), item in evidence.items():  # completed outside any cycle
         years.append(YearEntry(year, item.record.guideline_title, None, item))
     years.sort(key=lambda y: (-y.fiscal_year, y.guideline_title))
-    return PersonnelRecord(staff=staff, years=years, memberships=memberships, mastery=clause_mastery(staff=staff))
+    exceptions = list(
+        AssignmentException.objects.filter(assignment__staff=staff)
+        .select_related("assignment__cycle__guideline", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+    return PersonnelRecord(
+        staff=staff, years=years, memberships=memberships, mastery=clause_mastery(staff=staff), exceptions=exceptions
+    )
 
 
 PERSONNEL_COLUMNS = (
@@ -172,6 +192,7 @@ PERSONNEL_COLUMNS = (
     Column(_("確認コード"), Kind.CODE),
     Column(_("初回正答率（%）"), Kind.NUMBER),
     Column(_("回答（設問ID・版・条項・選択・正誤）"), Kind.TEXT, width=80),
+    Column(_("例外（期限延長・免除）"), Kind.TEXT, width=30),
 )
 
 
@@ -209,6 +230,7 @@ def personnel_export_rows(record: PersonnelRecord) -> list[tuple]:
                 r.verification_code if r else None,
                 r.first_try_percent if r else None,
                 answers,
+                year.exception_label or None,
             )
         )
     return rows

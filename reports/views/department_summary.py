@@ -36,6 +36,8 @@ class DepartmentSummaryView(ListReportView):
         Column("overdue", label=gettext_lazy("期限超過"), sort_key="overdue"),
         Column("in_progress", label=gettext_lazy("受講中")),
         Column("not_started", label=gettext_lazy("未受講")),
+        Column("awaiting", label=gettext_lazy("誓約待ち")),
+        Column("exempt", label=gettext_lazy("免除")),
     ]
 
     def filter_choices(self):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.admin.widgets.button import Button
 
 from people.models import StaffMember
 from sns_training.fiscal_year import fiscal_year_label
@@ -62,6 +64,14 @@ class StaffReportView(ReportMixin, ReportView):
             Column("attempts", label=gettext_lazy("受験回数")),
             Column("version", label=gettext_lazy("誓約した版"), accessor=lambda row: row.version or "—"),
         ]
+
+    def get_header_more_buttons(self):
+        """The downloads, and for one chosen cycle HR's 期限延長・免除 screen (decision 0030)."""
+        buttons = list(super().get_header_more_buttons())
+        if self.cycle is not None and self.request.user.has_perm("training.change_trainingcycle"):
+            url = reverse("training-exceptions:cycle", args=[self.cycle.pk])
+            buttons.append(Button(gettext_lazy("期限延長・免除"), url=url, icon_name="date", priority=10))
+        return buttons
 
     def filter_choices(self):
         years = sorted({c.fiscal_year for c in self.cycles}, reverse=True)

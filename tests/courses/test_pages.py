@@ -34,7 +34,9 @@ CHAPTER_PAGE_MAX_QUERIES = 8
 # paths, guideline, chapter list. With it cached (courses.tree_cache): the user alone.
 CHAPTER_PAGE_QUERIES_COLD = 7
 CHAPTER_PAGE_QUERIES_WARM = 1
-MYPAGE_QUERIES = 10  # user, guidelines, chapters; progress: bodies, mastered, quizzed, attempted, record; records; site
+MYPAGE_QUERIES = (
+    11  # user, guidelines, chapters, deadlines; progress: bodies, mastered, quizzed, attempted, record; records; site
+)
 COURSE_PAGE_QUERIES = 2  # the user, the guideline's municipality
 
 

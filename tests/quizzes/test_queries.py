@@ -18,7 +18,8 @@ MAX_QUERIES = 10
 # the page tree come from the cache.
 QUIZ_PAGE_QUERIES = 5
 # Those, the revisions the questions were answered in, and for chapter_passed: the attempt's
-# person, the quizzed clauses, the mastered ones.
+# person, the quizzed clauses, the mastered ones. (After a pass, one more: whether the person is
+# 誓約待ち, for the main button 次の章へ or 誓約へ進む, decision 0030; still within MAX_QUERIES.)
 REVIEW_PAGE_QUERIES = 9
 
 

@@ -80,9 +80,9 @@ def test_department_summary_sorts_and_limits_the_depth(data):
 def test_the_summary_export_rows_end_with_the_total(data):
     rows = summary_export_rows(summary_of(data, AS_OF))
 
-    assert rows[0] == ("1000", "企画部", 1, 5, 1, 20.0, 0, 1, 3)
+    assert rows[0] == ("1000", "企画部", 1, 5, 1, 20.0, 0, 1, 3, 0, 0)
     assert rows[2][1] == "\u3000\u3000広報係"
-    assert rows[-1] == (None, "合計", None, 7, 2, 28.6, 0, 2, 3)
+    assert rows[-1] == (None, "合計", None, 7, 2, 28.6, 0, 2, 3, 0, 0)
 
 
 def staff_rows(data, day, **selection):

@@ -57,7 +57,19 @@ def last_log(action: str) -> ModelLogEntry:
 
 # --- Department summary ---------------------------------------------------------------------------
 
-SUMMARY_HEADER = ["所属コード", "所属名", "階層", "対象者数", "修了者数", "修了率（%）", "期限超過", "受講中", "未受講"]
+SUMMARY_HEADER = [
+    "所属コード",
+    "所属名",
+    "階層",
+    "対象者数",
+    "修了者数",
+    "修了率（%）",
+    "期限超過",
+    "受講中",
+    "未受講",
+    "誓約待ち",
+    "免除",
+]
 
 
 def test_department_summary_on_screen_with_its_audit_entry(hr, data):
@@ -106,11 +118,11 @@ def test_department_summary_downloads_with_the_same_numbers(hr, data, fmt):
     assert list(header) == SUMMARY_HEADER
     first, last = body[0], body[-1]
     if fmt == "csv":
-        assert first == ["1000", "企画部", "1", "5", "1", "20.0", "3", "0", "1"]
-        assert body[3] == ["2000", "総務部", "1", "3", "2", "66.7", "1", "0", "0"]
-        assert last == ["", "合計", "", "8", "3", "37.5", "4", "0", "1"]
+        assert first == ["1000", "企画部", "1", "5", "1", "20.0", "3", "0", "1", "0", "0"]
+        assert body[3] == ["2000", "総務部", "1", "3", "2", "66.7", "1", "0", "0", "0", "0"]
+        assert last == ["", "合計", "", "8", "3", "37.5", "4", "0", "1", "0", "0"]
     else:
-        assert first == ("1000", "企画部", 1, 5, 1, 20, 3, 0, 1)
+        assert first == ("1000", "企画部", 1, 5, 1, 20, 3, 0, 1, 0, 0)
         assert body[3][3:6] == (3, 2, 66.7)
         assert last[:6] == (None, "合計", None, 8, 3, 37.5)
     assert "fy2025_department-summary" in response["Content-Disposition"]
@@ -300,7 +312,7 @@ def test_personnel_record_search_page_and_download(hr, data):
     assert f"/admin/hr-reports/personnel/{data.people.a.pk}/?export=xlsx" in page.content.decode()
     assert rows[0][:5] == ["職員番号", "氏名", "年度", "ガイドライン", "状況"]
     assert rows[1][:5] == ["00123", "芦屋 一郎", "令和7年度", "芦屋市テストガイドライン", "修了"]
-    assert "ashiya-q1-1:v" in rows[1][-1]
+    assert "ashiya-q1-1:v" in rows[1][-2]  # the last column is the exception (decision 0030)
     assert last_log("reports.exported").data["filters"]["staff_number"] == "00123"
     assert ModelLogEntry.objects.filter(action="reports.viewed", data__report="personnel-record").exists()
 
@@ -480,7 +492,7 @@ def test_each_report_view_and_export_uses_the_same_queries_for_3_or_30_departmen
         "heatmap": 15,  # 1 for the year before (decision 0019)
         "items": 19,  # 3 of them for the discrimination index (decision 0019)
         "dashboard": 14,
-        "personnel": 16,  # 1 for clause mastery across years
+        "personnel": 17,  # 1 for clause mastery across years, 1 for exceptions (decision 0030)
     }
 
 

@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Revision, Workflow, WorkflowPage
 
 from courses.models import ChapterPage, GuidelinePage
@@ -76,6 +77,11 @@ def test_this_years_cycle_is_under_way(demo, code):
     completed = {"282065": 16, "072079": 15}[code]
     assert assignments.completed().count() == completed
     assert CompletionRecord.objects.filter(staff__municipality=municipality, cycle=cycle).count() == completed
+    # 1 in 10 passed every chapter without attesting: 誓約待ち (decision 0030).
+    awaiting = assignments.filter(completion__isnull=True, chapters_passed_at__isnull=False)
+    assert awaiting.exists()
+    statuses = set(assignments.with_status(timezone.localdate()).values_list("status", flat=True))
+    assert Assignment.Status.AWAITING_ATTESTATION in statuses
     for number in {"282065": ("000103", "000106"), "072079": ("004003", "004006")}[code]:
         staff = StaffMember.objects.get(municipality=municipality, staff_number=number)
         assert not QuizAttempt.objects.filter(staff=staff).exists()
