@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import horizontal_overflow, log_in, rendered_fonts
+from .helpers import axe_violations, horizontal_overflow, log_in, rendered_fonts
 
 # 200 % zoom of a 1280 x 800 window lays out like a 640 x 400 CSS-pixel viewport at scale 2.
 VIEWPORTS = {
@@ -65,3 +65,23 @@ def test_pages_fit_the_screen(new_context, accounts, shots_dir, city, by, viewpo
     for index in range(items.count()):
         box = items.nth(index).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"sub-clause {index} off screen: {box}"
+
+
+def test_account_pages_fit_a_phone_and_pass_axe(new_context, accounts, shots_dir, axe_js):
+    """Password change (linked from my page), second factor, sessions and log-out: the site's
+    styles at 360 px, like every page staff read."""
+    options = VIEWPORTS["phone-360"]
+    page = new_context(**options).new_page()
+    log_in(page, accounts["ashiya"])
+    found = {}
+    for step, link in enumerate(
+        ("パスワードの変更", "二要素認証（認証アプリ・パスキー・リカバリーコード）", "ログイン中のセッション")
+    ):
+        page.goto("/mypage/")
+        page.get_by_role("link", name=link).click()
+        _check(page, f"account-{step}", 360, shots_dir)
+        found[link] = axe_violations(page, axe_js)
+    page.goto("/accounts/logout/")
+    _check(page, "account-logout", 360, shots_dir)
+    found["logout"] = axe_violations(page, axe_js)
+    assert found == {key: [] for key in found}, found
