@@ -58,6 +58,14 @@ class RosterUploadForm(forms.Form):
     )
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(), label=_("自治体"), empty_label=None)
     file = forms.FileField(label=_("CSVファイル"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+    retire_missing = forms.BooleanField(
+        label=_("この名簿にない職員を退職扱いにする"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "職員名簿で、全職員を載せたファイルのときだけ選んでください。ファイルにない在職者を、取込日付けで退職にします（確認画面に一覧を表示します）。"
+        ),
+    )
 
     def __init__(self, *args, municipalities, **kwargs):
         super().__init__(*args, **kwargs)

@@ -261,6 +261,11 @@ class RosterImport(models.Model):
     content_purged_at = models.DateTimeField(
         _("ファイル削除日時"), null=True, blank=True, help_text=_("保存期間を過ぎてファイルの内容を削除した日時")
     )
+    retire_missing = models.BooleanField(
+        _("この名簿にない職員を退職扱いにする"),
+        default=False,
+        help_text=_("職員名簿のみ。ファイルにない在職者を、この取込で退職にします。"),
+    )
 
     objects = RosterImportQuerySet.as_manager()
 

@@ -40,12 +40,23 @@ class RosterPlanChanged(PeopleError):
 
 
 def roster_import_create(
-    *, municipality: Municipality, kind: str, file_name: str, content: bytes, user: User | None
+    *,
+    municipality: Municipality,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    user: User | None,
+    retire_missing: bool = False,
 ) -> RosterImport:
     """Read and plan an uploaded file (the dry run) and keep it for the commit. Writes nothing but the
-    upload itself; a file that cannot be read at all is refused with PeopleError and not kept."""
+    upload itself; a file that cannot be read at all is refused with PeopleError and not kept.
+    `retire_missing` (staff rosters only): the file is the whole roster, and whoever it does not
+    name is retired by the commit."""
+    retire_missing = bool(retire_missing) and kind == RosterImport.Kind.STAFF
     try:
-        plan = roster.plan_for(kind=kind, municipality=municipality, content=content, user=user)
+        plan = roster.plan_for(
+            kind=kind, municipality=municipality, content=content, user=user, retire_missing=retire_missing
+        )
     except roster.RosterFileError as exc:
         raise PeopleError(str(exc)) from exc
     return RosterImport.objects.create(
@@ -58,6 +69,7 @@ def roster_import_create(
         plan_digest=plan.digest,
         summary=plan.summary(),
         uploaded_by=user,
+        retire_missing=retire_missing,
     )
 
 
@@ -71,6 +83,7 @@ def roster_import_plan(*, roster_import: RosterImport, user: User | None = None)
         content=bytes(roster_import.content),
         user=user,
         on=timezone.localdate(),
+        retire_missing=roster_import.retire_missing,
     )
 
 
@@ -85,10 +98,14 @@ def roster_import_refresh(*, roster_import: RosterImport, plan: roster.Plan) -> 
     return locked
 
 
-def roster_import_commit(*, roster_import: RosterImport, plan_digest: str, user: User | None) -> RosterImport:
+def roster_import_commit(
+    *, roster_import: RosterImport, plan_digest: str, user: User | None, choices: dict[int, str] | None = None
+) -> RosterImport:
     """Apply a dry-run import, all of it or nothing: the stored file is planned again under a lock
     on the municipality; any error line, a plan that differs from the one confirmed (`plan_digest`)
-    or a second commit is refused. Sends roster_changed and logs people.roster_imported."""
+    or a second commit is refused. A line flagged as resembling a registered person needs HR's
+    choice in `choices` (line → "new" / "same:<number>"); while one is missing nothing is written.
+    Sends roster_changed and logs people.roster_imported."""
     with transaction.atomic():
         municipality = Municipality.objects.select_for_update().get(pk=roster_import.municipality_id)
         locked = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
@@ -106,10 +123,10 @@ def roster_import_commit(*, roster_import: RosterImport, plan_digest: str, user:
                 )
             )
         on = timezone.localdate()
+        options = {"kind": locked.kind, "municipality": municipality, "content": bytes(locked.content)}
+        options.update(user=user, on=on, retire_missing=locked.retire_missing)
         try:
-            plan = roster.plan_for(
-                kind=locked.kind, municipality=municipality, content=bytes(locked.content), user=user, on=on
-            )
+            plan = roster.plan_for(**options)
         except roster.RosterFileError as exc:
             raise PeopleError(str(exc)) from exc
         if plan.has_errors:
@@ -127,6 +144,10 @@ def roster_import_commit(*, roster_import: RosterImport, plan_digest: str, user:
                 ),
                 plan,
             )
+        if plan.resembling:
+            # The plan HR confirmed is the one above; now with their choice for each warned line.
+            plan = roster.plan_for(**options, choices=choices or {})
+            _choices_check(plan)
         if locked.kind == RosterImport.Kind.STAFF:
             result = _staff_plan_apply(plan, on=on, user=user)
             _roster_changed(municipality=municipality, on=on, **result)
@@ -145,9 +166,53 @@ def roster_import_commit(*, roster_import: RosterImport, plan_digest: str, user:
             instance=locked,
             action=action,
             user=user,
-            data={"file_name": locked.file_name, "lines": plan.line_count, "counts": counts, "on": on.isoformat()},
+            data={
+                "file_name": locked.file_name,
+                "lines": plan.line_count,
+                "counts": counts,
+                "on": on.isoformat(),
+                **_choices_logged(plan),
+            },
         )
     return locked
+
+
+def _choices_check(plan: roster.Plan) -> None:
+    """Refuse a commit while a warned line has no choice, or a choice made a line wrong."""
+    if plan.unresolved:
+        raise PeopleError(
+            _(
+                "警告のある行が%(count)s件あります（%(lines)s）。それぞれ「別人として新規登録する」か"
+                "「既存の職員の番号の誤りとして扱う」かを選んでから、取り込んでください。"
+            )
+            % {"count": len(plan.unresolved), "lines": "、".join(f"{r.line}行目" for r in plan.unresolved[:10])}
+        )
+    if plan.has_errors:
+        raise PeopleError(
+            _("選んだ内容では取り込めない行があります：%(errors)s")
+            % {"errors": "".join(f"{e.line}行目：{e.message}" for e in plan.errors[:10])}
+        )
+
+
+def _choices_logged(plan: roster.Plan) -> dict:
+    """The audit entry's record of each warned line and what HR chose, and who was retired as missing."""
+    data = {}
+    if plan.resembling:
+        data["choices"] = [
+            {
+                "line": r.line,
+                "number": r.written_number or r.number,
+                "resembles": r.resembles.number,
+                "reason": r.resemblance,
+                "choice": r.choice,
+            }
+            for r in plan.resembling
+        ]
+    retired = [r.number for r in plan.rows if getattr(r, "retired_missing", False)]
+    if plan.retire_missing:
+        data["retire_missing"] = True
+        data["retired_missing"] = retired
+    return data
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class RosterImportIndexView(RosterImportPermissionMixin, WagtailAdminTemplateMix
                 file_name=upload.name,
                 content=upload.read(),
                 user=self.request.user,
+                retire_missing=form.cleaned_data["retire_missing"],
             )
         except PeopleError as exc:
             form.add_error("file", str(exc))
@@ -154,7 +155,10 @@ class RosterImportCommitView(RosterImportPermissionMixin, View):
         roster_import = selectors.roster_import_get(user=request.user, pk=pk)
         try:
             services.roster_import_commit(
-                roster_import=roster_import, plan_digest=request.POST.get("plan_digest", ""), user=request.user
+                roster_import=roster_import,
+                plan_digest=request.POST.get("plan_digest", ""),
+                user=request.user,
+                choices=_posted_choices(request.POST),
             )
         except services.RosterPlanChanged as exc:
             services.roster_import_refresh(roster_import=roster_import, plan=exc.plan)
@@ -164,6 +168,16 @@ class RosterImportCommitView(RosterImportPermissionMixin, View):
         else:
             messages.success(request, _("「%(name)s」を取り込みました。") % {"name": roster_import.file_name})
         return redirect("roster-import:detail", pk=pk)
+
+
+def _posted_choices(data) -> dict[int, str]:
+    """The dry-run page's choice per warned line (`choice-<line>`: "new" or "same:<number>");
+    the service checks them against its own re-plan."""
+    choices = {}
+    for name, value in data.items():
+        if name.startswith("choice-") and name[7:].isdigit():
+            choices[int(name[7:])] = value[:40]
+    return choices
 
 
 class RosterImportErrorsView(RosterImportPermissionMixin, View):

@@ -17,6 +17,8 @@ from .departments import department_plan
 from .errors_csv import errors_csv, spreadsheet_safe
 from .plan import DepartmentRow, Existing, LineError, Plan, StaffRow
 from .reading import (
+    CHOICE_NEW,
+    CHOICE_SAME,
     CREATE,
     DEACTIVATE,
     DEPARTMENT_COLUMNS,
@@ -41,6 +43,8 @@ from .reading import (
 from .staff import staff_plan
 
 __all__ = [
+    "CHOICE_NEW",
+    "CHOICE_SAME",
     "CREATE",
     "DEACTIVATE",
     "DEPARTMENT_COLUMNS",
@@ -74,6 +78,18 @@ __all__ = [
 ]
 
 
-def plan_for(*, kind: str, municipality, content: bytes, user=None, on=None) -> Plan:
-    planner = staff_plan if kind == "staff" else department_plan
-    return planner(municipality=municipality, content=content, user=user, on=on)
+def plan_for(
+    *, kind: str, municipality, content: bytes, user=None, on=None, choices=None, retire_missing=False
+) -> Plan:
+    """The dry run of a file; `choices` (line → "new" / "same:<number>") and `retire_missing`
+    apply to a staff roster only."""
+    if kind == "staff":
+        return staff_plan(
+            municipality=municipality,
+            content=content,
+            user=user,
+            on=on,
+            choices=choices,
+            retire_missing=retire_missing,
+        )
+    return department_plan(municipality=municipality, content=content, user=user, on=on)

@@ -22,6 +22,7 @@ from .reading import (
     STAFF_KINDS,
     TRANSFER,
     UNCHANGED,
+    ZEROS,
     Table,
 )
 
@@ -67,6 +68,13 @@ class StaffRow:
     changes: dict[str, tuple] = field(default_factory=dict)  # field → (old, new)
     demote: bool = False  # a 所属長 who leaves or transfers loses the post (decision 0027)
     role: str | None = None  # the 役割 column (None: no column or an empty cell, keep)
+    # A new 職員番号 that looks like a registered person (zeros dropped, or the same 氏名 + カナ):
+    # the person it resembles, why, and HR's choice ("new" / "same"; None: not yet chosen).
+    resembles: Existing | None = None
+    resemblance: str = ""  # ZEROS or NAME
+    choice: str | None = None
+    written_number: str = ""  # the 職員番号 as the line wrote it, when "same" replaced it
+    retired_missing: bool = False  # not in the file; retired by 「この名簿にない職員を退職扱いにする」
 
 
 @dataclass(slots=True)
@@ -95,10 +103,21 @@ class Plan:
     absent: list[tuple[str, str, str]] = field(default_factory=list)  # (number/code, name, department)
     departments: dict[int, tuple[str, str]] = field(default_factory=dict)  # pk → (code, name)
     on: datetime.date | None = None
+    retire_missing: bool = False
 
     @property
     def has_errors(self) -> bool:
         return bool(self.errors)
+
+    @property
+    def resembling(self) -> list[StaffRow]:
+        """The lines flagged 警告: a new 職員番号 that looks like a registered person."""
+        return [r for r in self.rows if isinstance(r, StaffRow) and r.resembles is not None]
+
+    @property
+    def unresolved(self) -> list[StaffRow]:
+        """Warned lines without HR's choice: a commit is refused while there is one."""
+        return [r for r in self.resembling if r.choice is None]
 
     def of_kind(self, kind: str) -> list:
         return [r for r in self.rows if r.kind == kind]
@@ -126,6 +145,11 @@ class Plan:
             else:
                 parts = (row.kind, row.code, row.pk or "", row.parent_code, row.name)
             h.update(repr((parts, sorted(row.changes.items()))).encode())
+            h.update(b"\n")
+        for row in self.resembling:
+            # Which person each warned line resembles, and the choice made: a commit re-plans with
+            # the choices, so a changed resemblance or choice cannot pass as the one confirmed.
+            h.update(repr(("resembles", row.line, row.resembles.pk, row.resemblance, row.choice)).encode())
             h.update(b"\n")
         h.update(f"errors:{len(self.errors)}".encode())
         return h.hexdigest()
@@ -203,6 +227,28 @@ class Plan:
             )
         return "；".join(parts)
 
+    def _resembling_entry(self, row: StaffRow) -> dict:
+        other = row.resembles
+        if row.resemblance == ZEROS:
+            reason = _(
+                "職員番号 %(number)s は、登録済みの %(other)s の先頭の 0 が落ちたもの（Excel で開いて保存したときなど）かもしれません。"
+            ) % {"number": row.written_number or row.number, "other": other.number}
+        else:
+            reason = _("氏名とカナが、別の職員番号で登録済みの %(other)s の人と同じです。") % {"other": other.number}
+        return {
+            "line": row.line,
+            "key": row.written_number or row.number,
+            "name": row.name,
+            "kana": row.kana,
+            "reason": reason,
+            "other_number": other.number,
+            "other_name": other.name,
+            "other_kana": other.kana,
+            "other_department": self._department_label(other.department_id),
+            "other_active": other.is_active,
+            "choice": row.choice or "",
+        }
+
     def summary(self) -> dict:
         """What the dry-run page shows, JSON-ready: counts, the first rows of each table, the first
         errors, warnings. Stored on the RosterImport so the page needs no re-plan."""
@@ -220,7 +266,16 @@ class Plan:
                     break
                 if isinstance(row, StaffRow):
                     detail, note = self._staff_detail(row)
-                    rows.append({"line": row.line, "key": row.number, "name": row.name, "detail": detail, "note": note})
+                    if row.retired_missing:
+                        note = _("この名簿にないため、退職にします。")
+                    elif row.resembles is not None and row.choice is None:
+                        note = _("警告：既存の職員（%(number)s）に似ています。下の「警告」で選んでください。") % {
+                            "number": row.resembles.number
+                        }
+                    line_label = "" if row.retired_missing else row.line
+                    rows.append(
+                        {"line": line_label, "key": row.number, "name": row.name, "detail": detail, "note": note}
+                    )
                 else:
                     detail = self._department_detail(row)
                     rows.append({"line": row.line, "key": row.code, "name": row.name, "detail": detail, "note": ""})
@@ -251,6 +306,10 @@ class Plan:
                 "more": max(0, len(self.absent) - DISPLAY_CAP),
             },
             "extra_columns": list(self.extra_columns),
+            "retire_missing": self.retire_missing,
+            "resembling": [self._resembling_entry(row) for row in self.resembling[:DISPLAY_CAP]],
+            "resembling_count": len(self.resembling),
+            "resembling_more": max(0, len(self.resembling) - DISPLAY_CAP),
             "digest": self.digest,
         }
 

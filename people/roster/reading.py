@@ -279,6 +279,13 @@ KIND_LABELS = {
     RENAME: gettext_lazy("名称変更"),
     MOVE: gettext_lazy("移動"),
 }
+# Why a new 職員番号 is flagged as resembling a registered person (a dry run's 警告).
+ZEROS = "zeros"  # the same number once leading zeros are dropped (103 for 000103)
+NAME = "name"  # the same 氏名 and カナ under another number
+# HR's choice for such a line: a new person, or the registered person (the number is a mistake).
+CHOICE_NEW = "new"
+CHOICE_SAME = "same"
+
 STAFF_KINDS = (CREATE, TRANSFER, UPDATE, DEACTIVATE, REACTIVATE, SKIP, UNCHANGED)
 DEPARTMENT_KINDS = (CREATE, RENAME, MOVE, UNCHANGED)
 

@@ -7,6 +7,7 @@ commit would do to each person. Nothing here writes."""
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -20,12 +21,15 @@ from ..models import Department, Municipality, StaffMember, User, login_username
 from .plan import Existing, LineError, Plan, StaffRow, flag_repeats, plan_build
 from .reading import (
     ACTIVE_VALUES,
+    CHOICE_NEW,
+    CHOICE_SAME,
     CREATE,
     DEACTIVATE,
     EMAIL_MAX,
     EMPLOYMENT_TYPES,
     IN_CHUNK,
     KANA_MAX,
+    NAME,
     NAME_MAX,
     REACTIVATE,
     ROLE_VALUES,
@@ -36,6 +40,7 @@ from .reading import (
     TRANSFER,
     UNCHANGED,
     UPDATE,
+    ZEROS,
     Table,
     _cells,
     _clean,
@@ -213,6 +218,9 @@ class StaffContext:
     lines_by_number: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     lines_by_email: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     row_errors: dict[int, list[str]] = field(default_factory=dict)
+    choices: dict[int, str] = field(default_factory=dict)  # line → "new" / "same:<number>"
+    by_stripped: dict[str, Existing] = field(default_factory=dict)
+    by_name: dict[tuple[str, str], Existing] = field(default_factory=dict)
 
     @classmethod
     def read(cls, municipality: Municipality, user) -> StaffContext:
@@ -342,6 +350,7 @@ def _match_people(rows: list[StaffRow], context: StaffContext) -> tuple[set[str]
     """Each line's person (or why a new one cannot be made), and the addresses lines would take:
     (wanted addresses, address → the user who gives it up in this file)."""
     lower_numbers = {number.lower(): number for number in context.existing}
+    claimed: dict[int, int] = {}  # registered person → the line a 「同じ人」 choice gave them
     wanted: set[str] = set()
     freed_by: dict[str, int] = {}
     for row in rows:
@@ -359,15 +368,64 @@ def _match_people(rows: list[StaffRow], context: StaffContext) -> tuple[set[str]
                 context.row_errors[row.line] = [
                     _("職員番号 %(number)s のログイン名は別のアカウントが使っています。") % {"number": row.number}
                 ]
-            elif row.email and row.active:
-                wanted.add(row.email)
-            continue
+            else:
+                current = _resemblance(row, context, claimed)
+                if current is None:
+                    if row.email and row.active:
+                        wanted.add(row.email)
+                    continue
         row.existing = current
         if row.email and row.email != current.email:
             wanted.add(row.email)
             if current.email:
                 freed_by[current.email] = current.user_id
     return wanted, freed_by
+
+
+def _normalised(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _resemblance_index(context: StaffContext) -> None:
+    """Registered people by number without leading zeros and by 氏名 + カナ (spaces ignored),
+    leaving out those a line of this file names by their own number (they are accounted for)."""
+    in_file = set(context.lines_by_number)
+    for existing in sorted(context.existing.values(), key=lambda e: e.number):
+        if existing.number.lower() in in_file:
+            continue
+        context.by_stripped.setdefault(existing.number.lstrip("0").lower(), existing)
+        if existing.kana:
+            context.by_name.setdefault((_normalised(existing.name), _normalised(existing.kana)), existing)
+
+
+def _resemblance(row: StaffRow, context: StaffContext, claimed: dict[int, int]) -> Existing | None:
+    """Flag an active line with a new 職員番号 that looks like a registered person (a 警告, never a
+    silent 新規), and apply HR's choice: "same" makes the line that person's (their number kept);
+    returns that person, else None (a new person, or not chosen yet)."""
+    if not row.active:
+        return None
+    other = context.by_stripped.get(row.number.lstrip("0").lower())
+    reason = ZEROS
+    if other is None and row.kana:
+        other, reason = context.by_name.get((_normalised(row.name), _normalised(row.kana))), NAME
+    if other is None:
+        return None
+    row.resembles, row.resemblance = other, reason
+    choice = context.choices.get(row.line)
+    if choice == CHOICE_NEW:
+        row.choice = CHOICE_NEW
+    elif choice == f"{CHOICE_SAME}:{other.number}":
+        row.choice = CHOICE_SAME
+        if other.pk in claimed:
+            context.row_errors[row.line] = [
+                _("既存の職員（%(number)s）は %(line)s行目でも選んでいます。")
+                % {"number": other.number, "line": claimed[other.pk]}
+            ]
+            return None
+        claimed[other.pk] = row.line
+        row.written_number, row.number = row.number, other.number
+        return other
+    return None
 
 
 def _check_addresses(rows: list[StaffRow], context: StaffContext, wanted: set[str], freed_by: dict) -> None:
@@ -502,8 +560,17 @@ def _check_heads(rows: list[StaffRow], context: StaffContext) -> None:
             ]
 
 
-def _warnings(rows: list[StaffRow], absent: list) -> list[str]:
+def _warnings(rows: list[StaffRow], absent: list, *, retire_missing: bool = False) -> list[str]:
     warnings = []
+    resembling = [r for r in rows if r.resembles is not None]
+    if resembling:
+        warnings.append(
+            _(
+                "登録済みの職員に似ている新しい職員番号の行が%(count)s件あります（警告）。"
+                "それぞれ「別人として新規登録する」か「既存の職員の番号の誤りとして扱う」かを選ぶまで、取り込めません。"
+            )
+            % {"count": len(resembling)}
+        )
     demoted = sum(1 for r in rows if r.demote and r.kind == DEACTIVATE)
     if demoted:
         warnings.append(
@@ -518,7 +585,15 @@ def _warnings(rows: list[StaffRow], absent: list) -> list[str]:
             )
             % {"count": moved}
         )
-    if absent:
+    if absent and retire_missing:
+        warnings.append(
+            _(
+                "ファイルにない在職者が%(count)s人います。「この名簿にない職員を退職扱いにする」を選んだため、"
+                "取り込むとこの人たちを退職にします（取込日付け）。"
+            )
+            % {"count": len(absent)}
+        )
+    elif absent:
         warnings.append(
             _(
                 "ファイルにない在職者が%(count)s人います。この人たちは変更しません（退職にするには、在職を 0 にした行を入れてください）。"
@@ -528,15 +603,25 @@ def _warnings(rows: list[StaffRow], absent: list) -> list[str]:
     return warnings
 
 
-def staff_plan(*, municipality: Municipality, content: bytes, user=None, on: datetime.date | None = None) -> Plan:
+def staff_plan(
+    *,
+    municipality: Municipality,
+    content: bytes,
+    user=None,
+    on: datetime.date | None = None,
+    choices: dict[int, str] | None = None,
+    retire_missing: bool = False,
+) -> Plan:
     """The dry run of a staff roster: each line created, transferred, updated, deactivated,
     reactivated, skipped or unchanged, or an error with its reason. Queries: departments, staff,
     usernames without staff, and (when lines bring new addresses) their owners."""
     table = read_table(content, columns=STAFF_COLUMNS, aliases=STAFF_ALIASES, optional=STAFF_OPTIONAL_COLUMNS)
     context = StaffContext.read(municipality, user)
+    context.choices = dict(choices or {})
     errors: list[LineError] = []
     rows = _read_lines(table, context, errors)
     _check_repeats(context)
+    _resemblance_index(context)
     wanted, freed_by = _match_people(rows, context)
     _check_addresses(rows, context, wanted, freed_by)
     _classify(rows, context)
@@ -549,19 +634,46 @@ def staff_plan(*, municipality: Municipality, content: bytes, user=None, on: dat
     errors.sort(key=lambda e: e.line)
     rows = [r for r in rows if r.kind != "error"]
     in_file_lower = {r.number.lower() for r in rows} | set(context.lines_by_number)
-    absent = sorted(
-        (e.number, e.name, "{1}（{0}）".format(*context.department_names.get(e.department_id, ("?", "?"))))
-        for e in context.existing.values()
-        if e.is_active and e.number.lower() not in in_file_lower
+    missing = sorted(
+        (e for e in context.existing.values() if e.is_active and e.number.lower() not in in_file_lower),
+        key=lambda e: e.number,
     )
+    absent = [
+        (e.number, e.name, "{1}（{0}）".format(*context.department_names.get(e.department_id, ("?", "?"))))
+        for e in missing
+    ]
+    own = []
+    if retire_missing:
+        rows += _retire_rows(missing, context, own)
+    warnings = _warnings(rows, absent, retire_missing=retire_missing) + own
     return plan_build(
         kind="staff",
         municipality=municipality,
         table=table,
         rows=rows,
         errors=errors,
-        warnings=_warnings(rows, absent),
+        warnings=warnings,
         absent=absent,
         departments=context.department_names,
         on=on,
+        retire_missing=retire_missing,
     )
+
+
+def _retire_rows(missing: list[Existing], context: StaffContext, warnings: list[str]) -> list[StaffRow]:
+    """「この名簿にない職員を退職扱いにする」: each active person the file does not name becomes a
+    退職 line (what a line with 在職 = 0 would do), except the person importing (never themselves)."""
+    rows = []
+    for e in missing:
+        if e.user_id == context.acting_user_id:
+            warnings.append(
+                _("取り込む人ご自身（%(number)s）はこの名簿にありませんが、退職にはしません。") % {"number": e.number}
+            )
+            continue
+        row = StaffRow(
+            0, e.number, e.name, e.kana, e.department_id, e.employment_type, e.start_date, "", False, kind=DEACTIVATE
+        )
+        row.existing, row.retired_missing = e, True
+        row.demote = e.role == StaffMember.Role.DEPARTMENT_HEAD
+        rows.append(row)
+    return rows

@@ -194,3 +194,109 @@ EXPECTED_ROLES: dict = {
         "異動前の所属の所属長は空席になります（役割の列で所属長とした人は異動先の所属長になります）。",
     ],
 }
+
+
+# --- roster safety (issue 15, decision 0031): warned lines, choices, retiring the missing ----------
+
+
+def _safety_lines(world):  # noqa: F811
+    return [
+        unchanged(world, "taro"),
+        unchanged(world, "hr"),
+        line("102", "新人 一郎", "1100", kana="シンジン"),  # 000102's zeros dropped
+        line("000555", "芦屋 次郎", "2100"),  # 000106's 氏名 + カナ under another number
+        line("0000103", "芦田 花子", "2000"),  # the retired 000103, zeros added
+        line("000556", "芦屋 次郎", "2100", kana="ジロウ"),  # a namesake with another カナ
+        line("104", "退職 済子", "1100", active="0"),  # a new number leaving: skipped, not warned
+    ]
+
+
+def _safety_pinned(plan) -> dict:
+    return {
+        **_pinned(plan),
+        "resembling": [
+            (r.line, r.written_number or r.number, r.resembles.number, r.resemblance, r.choice) for r in plan.resembling
+        ],
+        "retired": [(r.number, r.kind, r.demote) for r in plan.rows if r.retired_missing],
+    }
+
+
+def test_resembling_lines_and_the_retired_missing_are_planned_as_pinned(world):  # noqa: F811
+    StaffMemberFactory(
+        municipality=world.ashiya, department=world.tree["koho"], staff_number="000106", name="芦屋 次郎"
+    )
+    content = "\n".join([HEADER.removesuffix(",備考"), *_safety_lines(world)]).encode() + b"\n"
+
+    def planned(**options):
+        return _safety_pinned(
+            roster.staff_plan(municipality=world.ashiya, content=content, user=world.hr.user, **options)
+        )
+
+    assert planned(retire_missing=True) == EXPECTED_SAFETY
+    chosen = planned(retire_missing=True, choices={4: "same:000102", 5: "new", 6: "same:000103"})
+    assert chosen == EXPECTED_SAFETY_CHOSEN
+    assert planned()["retired"] == []  # off by default
+
+
+SAFETY_WARNING = (
+    "登録済みの職員に似ている新しい職員番号の行が3件あります（警告）。"
+    "それぞれ「別人として新規登録する」か「既存の職員の番号の誤りとして扱う」かを選ぶまで、取り込めません。"
+)
+
+EXPECTED_SAFETY: dict = {
+    "absent": [("000102", "芦屋 係長", "広報係（1110）"), ("000106", "芦屋 次郎", "広報課（1100）")],
+    "counts": {"create": 4, "deactivate": 2, "reactivate": 0, "skip": 1, "transfer": 0, "unchanged": 2, "update": 0},
+    "errors": [],
+    "resembling": [
+        (4, "102", "000102", "zeros", None),
+        (5, "000555", "000106", "name", None),
+        (6, "0000103", "000103", "zeros", None),
+    ],
+    "retired": [("000102", "deactivate", True), ("000106", "deactivate", False)],
+    "rows": [
+        (2, "000101", "unchanged", [], False),
+        (3, "000900", "unchanged", [], False),
+        (4, "102", "create", [], False),
+        (5, "000555", "create", [], False),
+        (6, "0000103", "create", [], False),
+        (7, "000556", "create", [], False),
+        (8, "104", "skip", [], False),
+        (0, "000102", "deactivate", [], True),
+        (0, "000106", "deactivate", [], False),
+    ],
+    "warnings": [
+        SAFETY_WARNING,
+        "退職にする所属長が1人います。所属長の役割を外し、「職員」にします。",
+        "ファイルにない在職者が2人います。「この名簿にない職員を退職扱いにする」を選んだため、"
+        "取り込むとこの人たちを退職にします（取込日付け）。",
+    ],
+}
+
+EXPECTED_SAFETY_CHOSEN: dict = {
+    "absent": [("000106", "芦屋 次郎", "広報課（1100）")],
+    "counts": {"create": 2, "deactivate": 1, "reactivate": 1, "skip": 1, "transfer": 1, "unchanged": 2, "update": 0},
+    "errors": [],
+    "resembling": [
+        (4, "102", "000102", "zeros", "same"),
+        (5, "000555", "000106", "name", "new"),
+        (6, "0000103", "000103", "zeros", "same"),
+    ],
+    "retired": [("000106", "deactivate", False)],
+    "rows": [
+        (2, "000101", "unchanged", [], False),
+        (3, "000900", "unchanged", [], False),
+        (4, "000102", "transfer", ["department", "kana", "name"], True),  # the line applied to 000102
+        (5, "000555", "create", [], False),
+        (6, "000103", "reactivate", [], False),
+        (7, "000556", "create", [], False),
+        (8, "104", "skip", [], False),
+        (0, "000106", "deactivate", [], False),  # chosen as someone else: 000106 is missing
+    ],
+    "warnings": [
+        SAFETY_WARNING,
+        "異動する所属長が1人います。所属長は所属のポストのため異動先には引き継がず、"
+        "異動前の所属の所属長は空席になります（役割の列で所属長とした人は異動先の所属長になります）。",
+        "ファイルにない在職者が1人います。「この名簿にない職員を退職扱いにする」を選んだため、"
+        "取り込むとこの人たちを退職にします（取込日付け）。",
+    ],
+}
