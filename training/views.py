@@ -1,5 +1,6 @@
-"""The 所属長's page on the site (not the admin): their people's progress in a cycle and the
-督促 button. Thin: scoping lives in training.selectors, writes in training.services."""
+"""The 所属長's page on the site (not the admin): their people's progress in a cycle (filtered and
+sorted by GET parameters), the 督促 button, 督促 to everyone still open, and the printable list of
+people without e-mail (decision 0032). Thin: scoping lives in training.selectors, writes in training.services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
