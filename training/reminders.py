@@ -19,8 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from people.models import Department, StaffMember
-
+from .heads import Head, department_names, head_department, heads_by_department, hr_recipients
 from .models import Assignment, ReminderLog, TrainingCycle
 from .services import BATCH, BEFORE_DUE_DAYS, ESCALATE_AFTER_DAYS, OVERDUE_EVERY_DAYS, TrainingError
 
@@ -138,13 +137,22 @@ def reminders_deliver(*, log_ids: Sequence[int], on: datetime.date | None = None
     return sent
 
 
-@transaction.atomic
-def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None = None) -> ReminderLog:
-    """A 所属長's 督促: one e-mail to the person now, at most one per person, cycle and day. The
-    claim commits with this transaction; the e-mail goes out through the task backend after it."""
-    from . import tasks
+class AlreadyReminded(TrainingError):
+    """The person had a 督促 today already (one per person, cycle and day)."""
 
-    on = on or timezone.localdate()
+
+class CannotRemind(TrainingError):
+    """The person cannot get a 督促 (finished, or out of the cycle's period)."""
+
+
+class NoEmail(CannotRemind):
+    """The person has no e-mail address: the 所属長 prints the list instead (decision 0032)."""
+
+
+def _manual_claim(*, assignment: Assignment, user, on: datetime.date) -> int:
+    """The one rule of the 督促 (decision 0011): lock the assignment, refuse what cannot be sent,
+    claim today's `manual` row (the unique constraint makes it once per person, cycle and day),
+    log who pressed. Returns the claimed log id; the caller enqueues delivery on commit."""
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
         .select_related("staff__user", "cycle__guideline")
@@ -152,12 +160,12 @@ def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None 
     )
     cycle = assignment.cycle
     if assignment.withdrawn_at is not None or assignment.completion_id is not None or assignment.exempted_at:
-        raise TrainingError(_("この職員は督促の対象ではありません（修了済み、または対象外です）。"))
+        raise CannotRemind(_("この職員は督促の対象ではありません（修了済み、または対象外です）。"))
     if not cycle.opens_on <= on <= cycle.closes_on:
-        raise TrainingError(_("研修サイクルの期間外のため、督促できません。"))
+        raise CannotRemind(_("研修サイクルの期間外のため、督促できません。"))
     email = assignment.staff.user.email
     if not email:
-        raise TrainingError(
+        raise NoEmail(
             _("%(name)s さんはメールアドレスが登録されていないため、督促メールを送れません。直接お声がけください。")
             % {"name": assignment.staff.name}
         )
@@ -175,7 +183,7 @@ def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None 
         ]
     )
     if not claimed:
-        raise TrainingError(
+        raise AlreadyReminded(
             _("%(name)s さんには本日すでに督促メールを送信しました。督促は1人につき1日1回までです。")
             % {"name": assignment.staff.name}
         )
@@ -185,9 +193,47 @@ def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None 
         user=user,
         data={"staff_number": assignment.staff.staff_number, "cycle": cycle.pk, "on": on.isoformat()},
     )
-    log_ids = list(claimed.values())
-    transaction.on_commit(lambda: tasks.reminders_deliver.enqueue(log_ids=log_ids))
-    return ReminderLog.objects.get(pk=log_ids[0])
+    return next(iter(claimed.values()))
+
+
+@transaction.atomic
+def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None = None) -> ReminderLog:
+    """A 所属長's 督促: one e-mail to the person now, at most one per person, cycle and day. The
+    claim commits with this transaction; the e-mail goes out through the task backend after it."""
+    from . import tasks
+
+    log_id = _manual_claim(assignment=assignment, user=user, on=on or timezone.localdate())
+    transaction.on_commit(lambda: tasks.reminders_deliver.enqueue(log_ids=[log_id]))
+    return ReminderLog.objects.get(pk=log_id)
+
+
+@transaction.atomic
+def reminders_send_now_all(
+    *, assignments: Sequence[Assignment], user, on: datetime.date | None = None
+) -> dict[str, int]:
+    """A 所属長's 督促 to everyone still open, in one action (decision 0032): each person by the rule
+    of the single 督促 (`_manual_claim`, once per person per day), one delivery task for all.
+    `assignments` come from training.selectors.open_assignments_for_reminder (scoped, pk order).
+    Returns counts: sent, already (reminded today), no_email, skipped."""
+    from . import tasks
+
+    on = on or timezone.localdate()
+    counts = {"sent": 0, "already": 0, "no_email": 0, "skipped": 0}
+    log_ids = []
+    for assignment in assignments:
+        try:
+            with transaction.atomic():
+                log_ids.append(_manual_claim(assignment=assignment, user=user, on=on))
+        except AlreadyReminded:
+            counts["already"] += 1
+        except NoEmail:
+            counts["no_email"] += 1
+        except CannotRemind:
+            counts["skipped"] += 1
+    counts["sent"] = len(log_ids)
+    if log_ids:
+        transaction.on_commit(lambda: tasks.reminders_deliver.enqueue(log_ids=log_ids))
+    return counts
 
 
 def _assignee_reminders(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
@@ -236,51 +282,41 @@ def _assignee_reminders(cycle: TrainingCycle, on: datetime.date) -> dict[str, in
         counts["failed"] += failed
 
 
-def _nearest_heads(cycle: TrainingCycle) -> tuple[dict[int, list[tuple[int, str, str]]], dict[int, str]]:
-    """Active 所属長 with an e-mail address, by department: {department id: [(staff id, name, e-mail)]}."""
-    heads: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-    for pk, department_id, name, email in (
-        StaffMember.objects.filter(
-            municipality_id=cycle.municipality_id, role=StaffMember.Role.DEPARTMENT_HEAD, is_active=True
-        )
-        .exclude(user__email="")
-        .values_list("pk", "department_id", "name", "user__email")
-    ):
-        heads[department_id].append((pk, name, email))
-    names = dict(Department.objects.filter(pk__in=heads.keys()).values_list("pk", "name"))
-    return heads, names
-
-
-def _head_department(path: str, staff_pk: int, heads: dict) -> int | None:
-    """The nearest department, from the person's own up, with a 所属長 other than the person."""
-    for department_id in reversed([int(part) for part in path.strip("/").split("/") if part]):
-        if any(pk != staff_pk for pk, _name, _email in heads.get(department_id, ())):
-            return department_id
-    return None
+HR = "hr"  # the group of people without a 所属長 above them: HR hears of them (decision 0032)
 
 
 def _escalations(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
     """Tell each 所属長 of the people who reached 14 days past due since the last run: one e-mail
-    per 所属長 (the nearest one above the person), listing all their people still open 14 days or
-    more past due, those without e-mail included. Claimed per person (kind escalation, on the day
-    they reached 14 days), so a person is reported once."""
-    counts = {"sent": 0, "failed": 0, "no_head": 0}
-    heads, department_names = _nearest_heads(cycle)
+    per 所属長 (the nearest one above the person, training/heads.py), listing all their people
+    still open 14 days or more past due, those without e-mail included. People with no 所属長
+    above them go to HR the same way, in one e-mail to HR (decision 0032). Claimed per person (kind
+    escalation, on the day they reached 14 days), so a person is reported once."""
+    counts = {"sent": 0, "failed": 0, "no_head": 0, "nobody": 0}
+    heads = heads_by_department(cycle.municipality_id)
+    names = department_names(heads)
+    hr = hr_recipients(cycle.municipality_id)
     overdue = list(
         Assignment.objects.open()
         .filter(cycle=cycle, due_on__lte=on - datetime.timedelta(days=ESCALATE_AFTER_DAYS))
         .select_related("staff__user", "staff__department")
         .order_by("staff__department__code", "staff__staff_number")
     )
-    groups: dict[int, list[Assignment]] = defaultdict(list)
+    groups: dict[int | str, list[Assignment]] = defaultdict(list)
+    recipients_of: dict[int | str, list[Head]] = {}
     rows = []
     for assignment in overdue:
-        department_id = _head_department(assignment.staff.department.path, assignment.staff_id, heads)
-        if department_id is None:
+        group: int | str | None = head_department(assignment.staff.department.path, assignment.staff_id, heads)
+        if group is None:
             counts["no_head"] += 1
-            continue
-        groups[department_id].append(assignment)
-        recipients = [email for pk, _name, email in heads[department_id] if pk != assignment.staff_id]
+            group = HR
+            recipients_of[HR] = hr
+            if not hr:
+                counts["nobody"] += 1  # no HR with e-mail either: only HR's page lists them
+                continue
+        else:
+            recipients_of[group] = heads[group]
+        groups[group].append(assignment)
+        recipients = [head.email for head in recipients_of[group] if head.staff_id != assignment.staff_id]
         rows.append(
             ReminderLog(
                 cycle=cycle,
@@ -288,22 +324,23 @@ def _escalations(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
                 assignment=assignment,
                 kind=ReminderLog.Kind.ESCALATION,
                 sent_on=assignment.due_on + datetime.timedelta(days=ESCALATE_AFTER_DAYS),
-                recipient=", ".join(recipients),
+                recipient=", ".join(recipients or [head.email for head in recipients_of[group]]),
             )
         )
     claimed_staff = _claim(rows)
+    base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     messages = []
-    for department_id, people in groups.items():
+    for group, people in groups.items():
         log_ids = [claimed_staff[a.staff_id] for a in people if a.staff_id in claimed_staff]
         if not log_ids:
-            continue  # nobody new for this 所属長 today
-        recipients = heads[department_id]
+            continue  # nobody new for this 所属長 (or HR) today
+        recipients = recipients_of[group]
         subject, body = _render_mail(
-            "escalation",
+            "escalation_hr" if group == HR else "escalation",
             {
                 "cycle": str(cycle),
-                "heads": [name for _pk, name, _email in recipients],
-                "department": department_names.get(department_id, ""),
+                "heads": [head.name for head in recipients],
+                "department": names.get(group, "") if group != HR else "",
                 "people": [
                     {
                         "staff_number": a.staff.staff_number,
@@ -316,10 +353,15 @@ def _escalations(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
                     }
                     for a in people
                 ],
-                "page_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:department"),
+                "page_url": base_url
+                + (
+                    reverse("hr_reports:dashboard") + f"?cycle={cycle.pk}#without-head"
+                    if group == HR
+                    else reverse("training:department")
+                ),
             },
         )
-        messages.append((log_ids, EmailMessage(subject, body, to=[email for _pk, _name, email in recipients])))
+        messages.append((log_ids, EmailMessage(subject, body, to=[head.email for head in recipients])))
     sent, failed = _send(messages)
     counts["sent"], counts["failed"] = sent, failed
     return counts

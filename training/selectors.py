@@ -278,3 +278,168 @@ def awaiting_attestation(*, staff: StaffMember, guideline_id: int, on: datetime.
         )
         .exists()
     )
+
+
+# Nobody falls through (decision 0032) --------------------------------------------------------------
+
+
+@dataclass
+class WithoutHeadRow:
+    assignment: Assignment
+    days_over: int
+    has_email: bool
+    escalated: bool
+
+    @property
+    def staff(self) -> StaffMember:
+        return self.assignment.staff
+
+
+def overdue_without_head(*, cycle: TrainingCycle, on: datetime.date) -> list[WithoutHeadRow]:
+    """HR's list: the cycle's people 期限超過 (the status rule) with no 所属長 above them who would
+    hear of it (training/heads.py, the escalation's rule). The caller has scoped the cycle to the
+    viewer's municipality (reports' ReportMixin). Three queries."""
+    from .heads import head_department, heads_by_department
+
+    heads = heads_by_department(cycle.municipality_id)
+    escalated = set(
+        ReminderLog.objects.filter(cycle=cycle, kind=ReminderLog.Kind.ESCALATION, sent_at__isnull=False).values_list(
+            "staff_id", flat=True
+        )
+    )
+    rows = []
+    for assignment in (
+        Assignment.objects.filter(cycle=cycle)
+        .with_status(on)
+        .filter(status=Assignment.Status.OVERDUE)
+        .select_related("staff__department", "staff__user")
+        .order_by("staff__department__code", "staff__staff_number")
+    ):
+        if head_department(assignment.staff.department.path, assignment.staff_id, heads) is not None:
+            continue
+        rows.append(
+            WithoutHeadRow(
+                assignment=assignment,
+                days_over=(on - assignment.due_on).days,
+                has_email=bool(assignment.staff.user.email),
+                escalated=assignment.staff_id in escalated,
+            )
+        )
+    return rows
+
+
+SORTS = {
+    "number": lambda row: row.staff.staff_number,
+    "name": lambda row: (row.staff.kana or row.staff.name, row.staff.staff_number),
+    "department": lambda row: (row.staff.department.code, row.staff.staff_number),
+    "status": lambda row: (STATUS_ORDER.get(row.status, 99), row.staff.department.code, row.staff.staff_number),
+    "due": lambda row: (row.assignment.due_on, row.staff.staff_number),
+}
+STATUS_ORDER = {value: index for index, value in enumerate(Assignment.Status.values)}
+
+
+@dataclass
+class RowFilter:
+    """The 所属長's list narrowed and sorted by GET parameters (status, department, name, sort);
+    a value not offered is ignored, a department outside the viewer's reach is never offered."""
+
+    status: str = ""
+    department_id: int | None = None
+    name: str = ""
+    sort: str = "department"
+    descending: bool = False
+
+    @classmethod
+    def from_query(cls, params, *, departments: list) -> RowFilter:
+        status = params.get("status", "")
+        if status not in Assignment.Status.values:
+            status = ""
+        try:
+            department_id = int(params.get("department") or 0) or None
+        except ValueError:
+            department_id = None
+        if department_id not in {d.pk for d in departments}:
+            department_id = None
+        sort = params.get("sort", "department")
+        descending = sort.startswith("-")
+        sort = sort.lstrip("-")
+        if sort not in SORTS:
+            sort, descending = "department", False
+        return cls(status, department_id, (params.get("name") or "").strip()[:100], sort, descending)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.department_id or self.name)
+
+    def apply(self, rows: list[StaffRow], *, departments: list) -> list[StaffRow]:
+        if self.status:
+            rows = [row for row in rows if row.status == self.status]
+        if self.department_id:
+            path = next(d.path for d in departments if d.pk == self.department_id)
+            rows = [row for row in rows if row.staff.department.path.startswith(path)]
+        if self.name:
+            needle = self.name.replace(" ", "").replace("\u3000", "")
+            rows = [
+                row
+                for row in rows
+                if needle in row.staff.name.replace(" ", "").replace("\u3000", "")
+                or needle in (row.staff.kana or "").replace(" ", "").replace("\u3000", "")
+                or needle == row.staff.staff_number
+            ]
+        return sorted(rows, key=SORTS[self.sort], reverse=self.descending)
+
+
+def departments_for(*, user) -> list:
+    """The departments a viewer may filter by (a 所属長: their subtree), in code order."""
+    from people.models import Department
+
+    return list(Department.objects.visible_to(user).order_by("code").only("pk", "name", "code", "path"))
+
+
+def cycle_for_head(*, user, cycle_id: int) -> TrainingCycle:
+    """A cycle of the 所属長's municipality, or 404 (anyone else: 404)."""
+    department_head(user=user)
+    return get_object_or_404(TrainingCycle.objects.visible_to(user).select_related("guideline"), pk=cycle_id)
+
+
+def open_assignments_for_reminder(*, user, cycle: TrainingCycle) -> list[Assignment]:
+    """Everyone a 所属長 may remind in one action: the open assignments (not completed, exempted
+    or withdrawn) of the people in their subtree in this cycle, in pk order (the lock order)."""
+    department_head(user=user)
+    return list(
+        Assignment.objects.visible_to(user)
+        .open()
+        .filter(cycle=cycle)
+        .select_related("staff__user", "staff__department")
+        .order_by("pk")
+    )
+
+
+@dataclass
+class StaffTraining:
+    """One of a person's assignments as the staff detail shows it."""
+
+    assignment: Assignment
+    status_label: str
+    passed: int
+    required: int
+
+
+def staff_training(*, user, staff: StaffMember, on: datetime.date | None = None) -> list[StaffTraining]:
+    """A person's training status per cycle for the staff detail (/staff/<pk>/), by the status
+    rule; only through Assignment.objects.visible_to, so nobody sees more than the staff page."""
+    on = on or timezone.localdate()
+    labels = dict(Assignment.Status.choices)
+    assignments = list(
+        Assignment.objects.visible_to(user)
+        .filter(staff=staff)
+        .with_status(on)
+        .select_related("cycle__guideline")
+        .order_by("-cycle__opens_on", "-pk")
+    )
+    result = []
+    for assignment in assignments:
+        counts = chapters_passed_counts(cycle=assignment.cycle, staff_ids=[staff.pk], people=[staff])
+        passed, required = counts.get(staff.pk, (0, 0))
+        result.append(StaffTraining(assignment, str(labels[assignment.status]), passed, required))
+    return result

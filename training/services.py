@@ -608,11 +608,14 @@ def assignments_note_progress_all(*, on: datetime.date | None = None) -> int:
 
 # Reminders (training/reminders.py), under the names the app's views, tasks and tests use.
 from .reminders import (  # noqa: E402
+    AlreadyReminded,
+    CannotRemind,
     course_url,
     reminder_due,
     reminder_send_now,
     reminders_deliver,
     reminders_send,
+    reminders_send_now_all,
 )
 
 __all__ = [
@@ -636,4 +639,7 @@ __all__ = [
     "reminder_send_now",
     "reminders_deliver",
     "reminders_send",
+    "reminders_send_now_all",
+    "AlreadyReminded",
+    "CannotRemind",
 ]

@@ -11,6 +11,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.components import Component
 
+from training import selectors as training_selectors
+
 from ..charts import BarChart, LineChart, bar_chart, line_chart
 from ..queries import common
 from ..queries.dashboard import completions_by_day
@@ -67,6 +69,10 @@ class DashboardView(ReportPageView):
             build(cycle=self.cycle, as_of=self.today, departments=self.departments) if self.cycle else None
         )
         context["items_count"] = len(context["dashboard"].bars.rows) if context["dashboard"] else 0
+        # People overdue with no 所属長 above them: HR follows them up (decision 0032).
+        context["without_head"] = (
+            training_selectors.overdue_without_head(cycle=self.cycle, on=self.today) if self.cycle else []
+        )
         context["municipality"] = self.municipality
         context["is_superuser"] = self.request.user.is_superuser
         return context

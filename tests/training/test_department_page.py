@@ -258,8 +258,9 @@ def _bulk_people(department, count: int) -> list[StaffMember]:
 
 # The user (with staff record, department, municipality), the cycles, the assignments with
 # status and last reminder, the chapters' clauses, the quizzed clauses, the clauses mastered per
-# person and chapter. Session, page tree and site come from the cache.
-PAGE_QUERIES = 6
+# person and chapter, the departments offered by the filter (decision 0032). Session, page tree
+# and site come from the cache.
+PAGE_QUERIES = 7
 
 
 @pytest.mark.parametrize("staff_count", [10, 500])
