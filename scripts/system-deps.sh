@@ -43,6 +43,8 @@ missing_of() {
 }
 
 mapfile -t missing < <(missing_of "${run_pkgs[@]}")
+# The venv the Makefile makes next: Debian's python3 needs python3-venv for it (other builds carry it).
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 # npm comes with Debian's `npm` package or inside NodeSource's `nodejs`: look for the command.
 if [ "$target" = test ] && ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 mapfile -t missing_norec < <([ "${#norec_pkgs[@]}" -eq 0 ] || missing_of "${norec_pkgs[@]}")
