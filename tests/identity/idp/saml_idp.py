@@ -195,7 +195,7 @@ def main(config_path: str, port: str) -> None:
 
     class QuietHandler(WSGIRequestHandler):
         def log_message(self, *args):
-            pass
+            """The IdP's request lines are not the test run's output."""
 
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     httpd = make_server(
