@@ -389,6 +389,17 @@ class CompletionRecord(models.Model):
         return fiscal_year_label(self.fiscal_year)
 
     @property
+    def verification_url(self) -> str:
+        """The public 修了証の確認 page of this record's code at the site's configured address
+        (DJANGO_BASE_URL), as printed on the certificate (reports/views/public.py)."""
+        from urllib.parse import urljoin
+
+        from django.conf import settings
+        from django.urls import reverse
+
+        return urljoin(settings.WAGTAILADMIN_BASE_URL, reverse("verify_code", args=[self.verification_code]))
+
+    @property
     def first_try_percent(self) -> int:
         return round(100 * self.first_try_correct / self.first_try_total) if self.first_try_total else 0
 

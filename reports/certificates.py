@@ -11,11 +11,8 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
-from urllib.parse import urljoin
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from quizzes.models import CompletionRecord
@@ -28,11 +25,6 @@ TEMPLATE = "reports/certificate_pdf.html"
 certificate_font_path = pdf.font_path
 _font_url = pdf.font_url
 font_only_fetcher = pdf.font_only_fetcher
-
-
-def verification_url() -> str:
-    """Where HR checks a certificate's code (the admin's 修了証の確認 page)."""
-    return urljoin(settings.WAGTAILADMIN_BASE_URL, reverse("reports_admin:verify"))
 
 
 def certificate_html(record: CompletionRecord, *, font_url: str | None = None) -> str:
@@ -50,9 +42,33 @@ def certificate_html(record: CompletionRecord, *, font_url: str | None = None) -
                 "completed_wareki": wareki_date(completed),
                 "attested": attested,
                 "attested_wareki": wareki_date(attested.date()),
-                "verification_url": verification_url(),
+                "verification_url": record.verification_url,
             },
         )
+
+
+def warm_up() -> None:
+    """Render one certificate of an unsaved sample record: WeasyPrint, the font, the template and
+    the glyphs every certificate shares are loaded before the first real request (gunicorn's
+    post_worker_init; bench/pdf_warmup.py measures it). Nothing is written anywhere."""
+    if not certificate_font_path().is_file():
+        return
+    moment = timezone.now()
+    sample = CompletionRecord(
+        staff_name="氏名",
+        staff_number="000000",
+        department_name="所属",
+        department_code="0000",
+        employment_type_label="正規職員",
+        municipality_name="市役所",
+        guideline_title="職員のソーシャルメディア利用ガイドライン",
+        guideline_version="第1版",
+        fiscal_year=2026,
+        completed_at=moment,
+        attested_at=moment,
+        verification_code="000000000000",
+    )
+    certificate_pdf(sample)
 
 
 def certificate_pdf(record: CompletionRecord, *, font_config=None) -> bytes:

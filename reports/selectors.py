@@ -83,6 +83,28 @@ def record_by_code(*, municipality: Municipality, code: str) -> CompletionRecord
     return CompletionRecord.objects.filter(staff__municipality=municipality, verification_code=code).first()
 
 
+def record_public(*, code: str) -> CompletionRecord | None:
+    """The record with that verification code for the public verification page, with only the
+    fields a certificate shows its reader (codes are unique across municipalities)."""
+    code = normalise_code(code)
+    if not code:
+        return None
+    return (
+        CompletionRecord.objects.filter(verification_code=code)
+        .only(
+            "pk",
+            "verification_code",
+            "staff_name",
+            "municipality_name",
+            "guideline_title",
+            "guideline_version",
+            "fiscal_year",
+            "completed_at",
+        )
+        .first()
+    )
+
+
 def department_choices(*, municipality: Municipality) -> list[tuple[str, str]]:
     """(所属コード, indented name) of the municipality's current departments, tree order."""
     departments = Department.objects.filter(municipality=municipality).only("code", "name", "depth", "path")

@@ -533,8 +533,23 @@ class AdminAccessMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
         if match is not None and match.route.startswith("admin/"):
+            if _staff_without_admin(request.user):
+                return not_for_staff(request)
             check_admin_request(request, match.url_name, match.view_name, match.kwargs)
         return None
+
+
+def _staff_without_admin(user) -> bool:
+    """A logged-in person whose roles give no admin access (an employee, a 所属長)."""
+    return user.is_authenticated and not user.is_superuser and not user.has_perm("wagtailadmin.access_admin")
+
+
+def not_for_staff(request: HttpRequest):
+    """What an employee who opens /admin/ sees: a Japanese page saying the admin is for HR and
+    editors and where their own pages are, instead of Wagtail's log-in form and English message."""
+    from django.template.response import TemplateResponse
+
+    return TemplateResponse(request, "admin_not_for_staff.html", status=403)
 
 
 def menu_items_allowed(request: HttpRequest, menu_items: list) -> list:

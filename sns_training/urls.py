@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 from courses import views as course_views
 from identity.account import RosterEmailView, StaffAccountView
+from reports.views import public as public_reports
 
 from . import health, views
 
@@ -24,6 +25,9 @@ urlpatterns = [
     path("quiz/", include("quizzes.urls")),
     path("department/", include("training.urls")),
     path("reports/", include("reports.urls")),
+    # The public 修了証の確認 (no log-in; decision 0042): the link printed on every certificate.
+    path("verify/", public_reports.verify, name="verify"),
+    path("verify/<str:code>/", public_reports.verify, name="verify_code"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", views.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),

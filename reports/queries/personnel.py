@@ -7,6 +7,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from people.models import DepartmentMembership, Municipality, StaffMember
@@ -32,7 +34,7 @@ class AnswerEvidence:
     clause: str
     selected: list
     correct: bool | None
-    submitted_at: str
+    submitted_at: datetime.datetime | None  # aware; the template shows it in Asia/Tokyo
 
 
 @dataclass
@@ -125,6 +127,15 @@ def clause_mastery(*, staff: StaffMember) -> list[ClauseMastery]:
     return result
 
 
+def _answer_time(value: str | None) -> datetime.datetime | None:
+    """An answer's time as the record snapshots it (ISO 8601 with its offset, written in UTC), as
+    an aware datetime for the template to show in the site's zone; None when missing or unreadable."""
+    parsed = parse_datetime(value) if value else None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return parsed
+
+
 def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecord:
     """One person's training across every 年度: assignments with their status on `on`, completion
     records with their evidence, the department history, clause mastery across years and the
@@ -153,7 +164,7 @@ def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecor
                     clause=answer.get("clause", ""),
                     selected=list(answer.get("selected") or []),
                     correct=answer.get("correct"),
-                    submitted_at=answer.get("submitted_at", ""),
+                    submitted_at=_answer_time(answer.get("submitted_at")),
                 )
                 for answer in record.answers or []
             ],

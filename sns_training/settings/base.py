@@ -268,6 +268,9 @@ SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 # Wrong setup codes are limited like failed log-ins: the 6th failure for one 自治体 + 職員番号 within
 # five minutes is refused, and a generous 100 a minute per address (a city hall shares one proxy).
 ACCOUNT_RATE_LIMITS["setup_code_failed"] = "100/m/ip,5/5m/key"
+# The public 修了証の確認 (reports/views/public.py): unknown codes one address may try in 10 minutes,
+# so that 12-hex-digit codes cannot be guessed; a city hall's proxy still has room for typos.
+REPORTS_VERIFY_FAILED_LIMIT = 30
 # --- Second factor and sessions (allauth.mfa, allauth.usersessions; identity/mfa.py, decision 0025) ---
 MFA_ADAPTER = "identity.mfa.MFAAdapter"
 MFA_FORMS = {"add_webauthn": "identity.mfa_forms.AddWebAuthnForm"}

@@ -112,14 +112,31 @@ class TestLogIn:
         assert response["Location"] == "/admin/"
         assert client.get("/admin/").status_code == 200
 
-    def test_a_signed_in_employee_opening_the_admin_is_not_sent_round_in_circles(self, client, hanako):
+    @pytest.mark.parametrize("path", ["/admin/", "/admin/pages/", "/admin/login/", "/admin/hr-reports/"])
+    def test_a_signed_in_employee_opening_the_admin_is_told_what_it_is_for(self, client, hanako, path):
         client.force_login(hanako.user)
 
-        response = client.get("/admin/", follow=True)
+        response = client.get(path)
 
-        assert response.status_code == 200
-        assert [url for url, _status in response.redirect_chain] == ["/accounts/login/?next=/admin/"]
+        page = response.content.decode()
+        assert response.status_code == 403
+        assert "管理画面は人事担当・編集担当の方向けです" in page
+        assert 'href="/mypage/"' in page
+        assert "パスワード" not in page  # not a log-in form
         assert _logged_in(client)
+
+    def test_a_department_head_is_told_too_and_hr_is_not(self, client, hanako):
+
+        hanako.role = StaffMember.Role.DEPARTMENT_HEAD
+        hanako.save()
+        client.force_login(hanako.user)
+        assert client.get("/admin/").status_code == 403
+
+        hanako.role = StaffMember.Role.HR
+        hanako.save()
+        response = client.get("/admin/")
+        assert response.status_code == 200
+        assert "管理画面は人事担当・編集担当の方向けです" not in response.content.decode()
 
 
 class TestFailedLogIn:

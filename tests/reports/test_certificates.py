@@ -54,7 +54,7 @@ def test_the_pdf_names_the_person_and_what_they_completed(world, records):
         "令和7年6月2日（2025-06-02）",
         record.verification_code,
         "芦屋市",
-        "/admin/hr-reports/verify/",
+        f"/verify/{record.verification_code}/",
     ):
         assert expected in text
 
