@@ -24,6 +24,7 @@ urlpatterns = [
     path("quiz/", include("quizzes.urls")),
     path("department/", include("training.urls")),
     path("reports/", include("reports.urls")),
+    path("privacy/", include("privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", views.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),
