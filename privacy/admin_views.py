@@ -176,6 +176,7 @@ class PrivacyMenuItem(MenuItem):
 
 class PrivacyViewSet(ViewSet):
     name = "personal_data"
+    url_prefix = "personal-data"
     icon = "user"
     menu_label = _("個人情報の管理")
     add_to_admin_menu = True
