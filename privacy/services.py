@@ -109,7 +109,8 @@ def retention_apply(*, municipality: Municipality, today: datetime.date | None =
     still within it), erase the answers chosen in attempts past theirs (scores and per-question
     right/wrong stay, so the reports count the same), delete access-log entries and blank reminder
     addresses and exception notes past the log period. Idempotent; one audit entry when anything
-    changed. Records run in their own transaction (quizzes.services.completion_records_purge)."""
+    changed. One transaction per municipality: a failure (the application's role may not delete
+    records) changes nothing."""
     from quizzes.services import completion_records_purge
 
     today = today or timezone.localdate()
