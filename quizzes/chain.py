@@ -88,8 +88,11 @@ def link(record, *, using: str) -> None:
         .values("chain_index", "record_hash")
         .first()
     )
-    record.chain_index = 0 if last is None else last["chain_index"] + 1
-    record.previous_hash = GENESIS if last is None else last["record_hash"]
+    if last is None:
+        # An empty chain starts at 0, or where a retention purge left it (everything purged).
+        record.chain_index, record.previous_hash = start_of(record.municipality_id, using=using)
+    else:
+        record.chain_index, record.previous_hash = last["chain_index"] + 1, last["record_hash"]
     record.record_hash = record_digest(record)
 
 
@@ -111,6 +114,36 @@ def append(records, *, using: str) -> None:
         tails[record.municipality_id] = (record.chain_index, record.record_hash)
 
 
+# The audit action a retention purge writes (quizzes.services.completion_records_purge): its data
+# holds the first index kept (`first_index`) and the record_hash of the record before it.
+PURGE_ACTION = "quizzes.records_purged"
+
+
+def start_of(municipality_id: int, *, using: str = "default") -> tuple[int, str]:
+    """Where a municipality's chain starts: index 0 after GENESIS, or, once a retention purge has
+    removed its oldest prefix, the first index kept and the hash of the last record removed, as
+    the newest purge's audit entry says (decision 0018, "Retention purge")."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
+
+    from people.models import Municipality
+
+    entry = (
+        ModelLogEntry.objects.using(using)
+        .filter(
+            content_type=ContentType.objects.db_manager(using).get_for_model(Municipality),
+            object_id=str(municipality_id),
+            action=PURGE_ACTION,
+        )
+        .order_by("-data__first_index", "-pk")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if entry is None:
+        return 0, GENESIS
+    return int(entry["first_index"]), str(entry["previous_hash"])
+
+
 @dataclass(frozen=True)
 class Break:
     municipality_id: int
@@ -119,10 +152,11 @@ class Break:
     reason: str
 
 
-def verify(queryset) -> tuple[int, Break | None, str]:
+def verify(queryset, *, start: tuple[int, str] = (0, GENESIS)) -> tuple[int, Break | None, str]:
     """Walk one municipality's records in chain order: the number of records checked, the first
-    broken link (None when the chain holds) and the hash of the last good record (the head)."""
-    expected_index, expected_previous, checked = 0, GENESIS, 0
+    broken link (None when the chain holds) and the hash of the last good record (the head).
+    `start` is where the chain begins: (0, GENESIS), or after a purge `start_of`'s answer."""
+    (expected_index, expected_previous), checked = start, 0
     for record in queryset.order_by("chain_index").iterator(chunk_size=2000):
         if record.chain_index != expected_index:
             return (

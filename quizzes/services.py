@@ -355,3 +355,51 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
         assignment_complete(assignment=assignment, record=record)
     log(instance=record, action="quizzes.attested", user=staff.user, data={"fiscal_year": fiscal_year})
     return record
+
+
+@transaction.atomic
+def completion_records_purge(*, municipality, first_index: int, user=None) -> int:
+    """Remove the oldest prefix of a municipality's chain, every record with chain_index below
+    `first_index`, as decision 0018's retention purge says: one transaction that declares itself a
+    purge (`SET LOCAL sns.allow_purge`, the only way past the trigger; run as the owner role),
+    assignments no longer pointing at the removed records (their 修了 date stays, so counts hold),
+    and an audit entry with the first index kept and the record_hash of the record before it, where
+    `verify_records` and the next append start. Never a record from the middle. Returns how many."""
+    from django.db import connection
+
+    from training.models import Assignment
+
+    from . import chain
+
+    start, _previous = chain.start_of(municipality.pk)
+    if first_index <= start:
+        return 0
+    last_removed = (
+        CompletionRecord.objects.filter(municipality=municipality, chain_index=first_index - 1)
+        .values("record_hash")
+        .first()
+    )
+    if last_removed is None:
+        raise QuizError(_("削除する修了記録の範囲が正しくありません。"))
+    doomed = CompletionRecord.objects.filter(municipality=municipality, chain_index__lt=first_index)
+    Assignment.objects.filter(completion__in=doomed).update(completion=None)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL sns.allow_purge = on")
+        cursor.execute(
+            f"DELETE FROM {CompletionRecord._meta.db_table} WHERE municipality_id = %s AND chain_index < %s",  # noqa: S608
+            [municipality.pk, first_index],
+        )
+        removed = cursor.rowcount
+    log(
+        instance=municipality,
+        action=chain.PURGE_ACTION,
+        user=user,
+        data={
+            "first_index": first_index,
+            "previous_hash": last_removed["record_hash"],
+            "removed_from_index": start,
+            "count": removed,
+        },
+    )
+    return removed

@@ -111,6 +111,24 @@ def _login_admin_staff(user):
 
 questions_in_scope = _queryset_scope(_questions)
 login_admin_staff_in_scope = _queryset_scope(_login_admin_staff)
+
+
+def _privacy_staff(user):
+    """Whose personal data a user may export or erase: HR their municipality's staff (retired
+    included), the platform admin everyone's (privacy/selectors.py)."""
+    from privacy.selectors import staff_for_privacy
+
+    return staff_for_privacy(user=user)
+
+
+def _privacy_municipalities(user):
+    from privacy.selectors import municipalities_for_retention
+
+    return municipalities_for_retention(user=user)
+
+
+privacy_staff_in_scope = _queryset_scope(_privacy_staff)
+privacy_municipality_in_scope = _queryset_scope(_privacy_municipalities)
 cycles_in_scope = _queryset_scope(_cycles)
 appointable_staff_in_scope = _queryset_scope(_appointable_staff)
 
@@ -492,6 +510,11 @@ POLICIES: dict[str, Policy] = {
     "identity_logins:staff": _kwargs("staff_id", scope=login_admin_staff_in_scope),
     "identity_logins:revoke_sessions": _kwargs("staff_id", scope=login_admin_staff_in_scope),
     "identity_logins:reset_mfa": _kwargs("staff_id", scope=login_admin_staff_in_scope),
+    # 個人情報の管理 (privacy/admin_views.py, decision 0040): HR's own municipality's staff and policy.
+    "personal_data:index": SCOPED_BY_VIEW,
+    "personal_data:staff": _kwargs("staff_id", scope=privacy_staff_in_scope),
+    "personal_data:erase": _kwargs("staff_id", scope=privacy_staff_in_scope),
+    "personal_data:retention": _kwargs("municipality_id", scope=privacy_municipality_in_scope),
 }
 
 # Wagtail's site-wide reports (site history, workflows, aging and locked pages, page types),

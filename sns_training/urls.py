@@ -28,6 +28,7 @@ urlpatterns = [
     # The public 修了証の確認 (no log-in; decision 0042): the link printed on every certificate.
     path("verify/", public_reports.verify, name="verify"),
     path("verify/<str:code>/", public_reports.verify, name="verify_code"),
+    path("privacy/", include("privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", views.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),

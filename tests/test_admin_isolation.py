@@ -236,6 +236,8 @@ def _value(name: str, route: str, other) -> str:
         "doc_id": 1,
         "uploaded_file_id": 1,
         "redirect_id": 1,
+        "staff_id": other.staff["employee"].pk,
+        "municipality_id": other.municipality.pk,
     }
     if name == "pk":
         kinds = [

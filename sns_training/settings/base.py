@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "quizzes",
     "reports",
     "training",
+    # Disclosure, retention and erasure of personal data (decision 0040); nothing imports it.
+    "privacy",
     "sns_training",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

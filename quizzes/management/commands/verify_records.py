@@ -1,5 +1,7 @@
 """`manage.py verify_records`: proves the completion records' hash chain of every municipality
-(decision 0018); exits non-zero at the first broken link. Run by scripts/restore-drill.sh."""
+(decision 0018); exits non-zero at the first broken link. Run by scripts/restore-drill.sh. A chain
+whose oldest records a retention purge removed starts at the first index kept, its first record
+checked against the hash the purge's audit entry holds (chain.start_of)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,11 +24,15 @@ class Command(BaseCommand):
                 raise CommandError(f"no municipality {municipality!r}")
         total, broken = 0, []
         for place in municipalities:
-            checked, failure, head = chain.verify(CompletionRecord.objects.filter(municipality=place))
+            start = chain.start_of(place.pk)
+            checked, failure, head = chain.verify(CompletionRecord.objects.filter(municipality=place), start=start)
             total += checked
             if failure is None:
                 # The head, kept outside the database (cron's mail, the log), shows a cut-off tail.
-                self.stdout.write(f"{place.code} {place.name}: {checked} records, chain intact, head {head}")
+                since = f" from index {start[0]} (older ones purged)" if start[0] else ""
+                self.stdout.write(
+                    f"{place.code} {place.name}: {checked} records{since}, chain intact, head {head}"
+                )
             else:
                 broken.append(place)
                 self.stdout.write(
