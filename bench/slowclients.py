@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import http.client
 import os
 import pwd
-import re
 import shutil
 import signal
 import socket
@@ -66,17 +66,30 @@ def start_gunicorn(workdir: Path, port: int, workers: int = 3) -> subprocess.Pop
         "DJANGO_ALLOW_CONSOLE_EMAIL": "1",
         "WEB_CONCURRENCY": str(workers),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "sns_training.wsgi", "-c", str(ROOT / "gunicorn.conf.py")]
-        + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "gunicorn.log", "ab"),  # noqa: SIM115 - lives as long as the process
-        start_new_session=True,
-    )
-    wait_for_port(port)
+    with open(workdir / "gunicorn.log", "ab") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "sns_training.wsgi", "-c", str(ROOT / "gunicorn.conf.py")]
+            # Preloaded: every worker answers from the start (the drill measures slow clients, not boot).
+            + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--preload"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
+    wait_for_answer(port, tls=False)
     return process
+
+
+def wait_for_answer(port: int, *, tls: bool, timeout: float = 180.0) -> None:
+    """Until /healthz/ answers 200 (a loaded machine takes a while to import the site)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            if fetch(port, "/healthz/", tls=tls, timeout=2)[0] == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"/healthz/ on {port} never answered")
 
 
 # --- nginx ------------------------------------------------------------------------------------
@@ -163,13 +176,11 @@ http {{
 """
     )
     subprocess.run([NGINX, "-t", "-q", "-c", str(front.conf)], check=True, capture_output=True)
-    process = subprocess.Popen(
-        [NGINX, "-c", str(front.conf)],
-        stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "nginx.stderr", "ab"),  # noqa: SIM115
-        start_new_session=True,
-    )
-    wait_for_port(front.https_port)
+    with open(workdir / "nginx.stderr", "ab") as log:
+        process = subprocess.Popen(
+            [NGINX, "-c", str(front.conf)], stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+        )
+    wait_for_answer(front.https_port, tls=True)
     return process, front
 
 
@@ -187,35 +198,57 @@ def stop(process: subprocess.Popen | None) -> None:
 # --- the drill --------------------------------------------------------------------------------
 
 
-def _slow_header(port: int, tls: bool, stop_at: float) -> None:
+def _slow_header(conn: socket.socket) -> None:
     """Slowloris: a request line, then one header line a second, never the blank line."""
-    with contextlib.suppress(OSError):
-        conn = _connect(port, tls)
-        conn.sendall(b"GET /healthz/ HTTP/1.1\r\nHost: sns.example.jp\r\n")
-        while time.monotonic() < stop_at:
-            time.sleep(1)
-            conn.sendall(b"X-Slow: 1\r\n")
-        conn.close()
+    conn.sendall(b"GET /healthz/ HTTP/1.1\r\nHost: sns.example.jp\r\n")
 
 
-def _slow_body(port: int, tls: bool, stop_at: float) -> None:
-    """A POST whose body of 1 MB arrives a byte a second."""
-    with contextlib.suppress(OSError):
-        conn = _connect(port, tls)
-        conn.sendall(
-            b"POST /accounts/login/ HTTP/1.1\r\nHost: sns.example.jp\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000\r\n\r\n"
-        )
-        while time.monotonic() < stop_at:
-            time.sleep(1)
-            conn.sendall(b"a")
-        conn.close()
+def _slow_body(conn: socket.socket) -> None:
+    """A POST whose body of 1 MB then arrives a byte a second."""
+    conn.sendall(
+        b"POST /healthz/ HTTP/1.1\r\nHost: sns.example.jp\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000\r\n\r\n"
+    )
 
 
+def swarm(port: int, count: int, seconds: float, tls: bool) -> tuple[int, int]:
+    """`count` slow connections (half slow headers, half slow bodies) for `seconds`: how many were
+    opened, and how many the server still held open at the end."""
+    done = threading.Event()
+    opened, alive = [0], [0]
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        try:
+            conn = _connect(port, tls)
+            (_slow_header if i % 2 == 0 else _slow_body)(conn)
+            with lock:
+                opened[0] += 1
+            while not done.wait(1):
+                conn.sendall(b"X-Slow: 1\r\n" if i % 2 == 0 else b"a")
+            with lock:
+                alive[0] += 1
+            conn.close()
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    done.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    return opened[0], alive[0]
+
+
+@functools.cache
 def _tls_context() -> ssl.SSLContext:
-    context = ssl.create_default_context()
+    """One context for every connection, without the system's CAs (loading them costs more than
+    the handshake): the drill's certificate is its own self-signed one."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # the drill's own self-signed certificate
+    context.verify_mode = ssl.CERT_NONE
     return context
 
 
@@ -247,6 +280,8 @@ class DrillResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    slow_opened: int = 0  # slow connections the server accepted
+    slow_open: int = 0  # and still held open at the end
 
     @property
     def answered(self) -> int:
@@ -261,7 +296,7 @@ class DrillResult:
     def line(self) -> str:
         lat = self.latencies
         return (
-            f"{self.label:<28} slow={self.slow:<3} {self.seconds:>4.0f} s  answered={self.answered:<4} "
+            f"{self.label:<24} slow={self.slow:<3} (opened {self.slow_opened}, open at end {self.slow_open}) {self.seconds:>4.0f} s  answered={self.answered:<4} "
             f"errors={self.errors:<4} p50={statistics.median(lat) * 1000 if lat else float('nan'):7.1f} ms  "
             f"p95={self.percentile(95) * 1000:7.1f} ms  max={max(lat) * 1000 if lat else float('nan'):7.1f} ms"
         )
@@ -271,19 +306,21 @@ def drill(*, label: str, port: int, tls: bool, slow: int, seconds: float, probe_
     """`slow` slow connections (half slow headers, half slow bodies) held for `seconds`, while one
     other user asks for /healthz/ every 0.1 s on a new connection."""
     result = DrillResult(label, slow, seconds)
+    # The slow clients run in a process of their own: their TLS handshakes must not slow the
+    # measuring user down through this process's GIL.
+    swarm = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--swarm", str(port), str(slow), str(seconds + 1.5)]
+        + (["--tls"] if tls else []),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)  # every slow connection is open and talking
     stop_at = time.monotonic() + seconds
-    threads = [
-        threading.Thread(target=(_slow_header if i % 2 == 0 else _slow_body), args=(port, tls, stop_at), daemon=True)
-        for i in range(slow)
-    ]
-    for thread in threads:
-        thread.start()
-    time.sleep(1.0)  # every slow connection is open and talking
     while time.monotonic() < stop_at:
         started = time.monotonic()
         try:
             status, _headers, body = fetch(port, "/healthz/", tls=tls, timeout=probe_timeout)
-        except OSError:
+        except (OSError, http.client.HTTPException):
             result.errors += 1
         else:
             if status == 200 and body == b"ok":
@@ -291,12 +328,17 @@ def drill(*, label: str, port: int, tls: bool, slow: int, seconds: float, probe_
             else:
                 result.errors += 1
         time.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
-    for thread in threads:
-        thread.join(timeout=probe_timeout + 2)
+    out, _ = swarm.communicate(timeout=probe_timeout + 30)
+    result.slow_opened, result.slow_open = (int(n) for n in out.split())
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--swarm"]:  # the slow clients' own process (drill)
+        port, count, seconds = int(argv[1]), int(argv[2]), float(argv[3])
+        print(*swarm(port, count, seconds, tls="--tls" in argv))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slow", type=int, default=50, help="slow connections through nginx (default 50)")
     parser.add_argument("--direct-slow", type=int, default=6, help="slow connections straight to gunicorn (6)")
@@ -312,7 +354,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gunicorn 127.0.0.1:{gunicorn_port} (3 sync workers), nginx https 127.0.0.1:{front.https_port}")
         results = [
             drill(label="gunicorn alone", port=gunicorn_port, tls=False, slow=args.direct_slow, seconds=args.seconds),
-            drill(label="nginx in front (https)", port=front.https_port, tls=True, slow=args.slow, seconds=args.seconds),
+            drill(
+                label="nginx in front (https)", port=front.https_port, tls=True, slow=args.slow, seconds=args.seconds
+            ),
         ]
         for result in results:
             print(result.line())
