@@ -25,3 +25,9 @@ SECURE_HSTS_SECONDS = 0
 SECURE_SSL_REDIRECT = False
 # collectstatic output for the manifest storage, kept beside the other bench output.
 STATIC_ROOT = BASE_DIR / "bench" / "results" / "static"
+
+# BENCH_SESSIONS=redis-only measures the set-up before decision 0035 (sessions in Redis only, no
+# circuit breaker) against today's (database sessions behind the resilient Redis cache).
+if os.environ.get("BENCH_SESSIONS") == "redis-only":
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"  # noqa: F405

@@ -15,6 +15,8 @@ run_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
 run_pkgs+=(libldap2-dev libsasl2-dev)
 # redis-server: tests/people/test_sessions_redis.py talks to a real Redis (production keeps sessions there).
 test_pkgs=(chromium slapd ldap-utils redis-server)
+# nginx: tests/sns_training/test_nginx.py runs deploy/nginx/sns-training.conf in front of gunicorn.
+test_pkgs+=(nginx)
 # xmlsec1: the SAML identity provider the SSO tests start (pysaml2 signs with it).
 test_pkgs+=(xmlsec1)
 # Installed without recommends: Calc alone, headless, not the whole office suite.

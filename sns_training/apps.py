@@ -7,6 +7,8 @@ class SnsTrainingConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401
+        from .cache import route_allauth_rate_limits
         from .security import nonce_wagtail_choosers
 
         nonce_wagtail_choosers()
+        route_allauth_rate_limits()

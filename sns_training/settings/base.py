@@ -160,18 +160,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory by default; REDIS_URL makes rate limits and sessions hold across workers.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
+# The table of the `ratelimit` cache (created by sns_training's migration 0002).
+RATELIMIT_CACHE_TABLE = "sns_ratelimit_cache"
+
+
+def redis_caches(url: str) -> dict:
+    """The caches with Redis at `url` (tests/sns_training/test_redis_outage.py uses them too)."""
+    return {
         "default": {
             # django-redis keeps one client per process; Django's own backend builds one per call.
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Redis is an accelerator, not a single point of failure (decision 0035): a hung or
+            # unreachable Redis costs a process one 0.5 s timeout, then it is bypassed for 5 s.
+            "BACKEND": "sns_training.cache.ResilientRedisCache",
+            "LOCATION": url,
             "KEY_PREFIX": "sns",
-            # A hung or unreachable Redis fails a request in under a second (the 503 page,
-            # sns_training.health) instead of holding a worker.
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        }
+        },
+        # allauth's rate-limit counters (failed log-ins, lock-outs, setup codes) in the database:
+        # a Redis restart or outage resets no lock-out (sns_training.cache.ratelimit_cache).
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": RATELIMIT_CACHE_TABLE,
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
 else:
     CACHES = {
         "default": {
@@ -193,11 +208,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Idle sessions end after 30 minutes (people.middleware.IdleSessionTimeoutMiddleware). With Redis
-# they live there only: refreshing one is a Redis write, not a database transaction, and Redis
-# expires them itself; a Redis restart logs people out, their answers and records being in the
-# database (decision 0016). Without Redis, in the database with the local cache in front.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.cached_db"
+# Idle sessions end after 30 minutes (people.middleware.IdleSessionTimeoutMiddleware). They live in
+# the database with the cache (Redis when REDIS_URL) in front: a Redis restart or outage logs
+# nobody out (decision 0035, which replaces the Redis-only sessions of decision 0016). Expired
+# rows: `manage.py clearsessions` from cron.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,6 @@
-"""Sessions in Redis, as production keeps them when REDIS_URL is set (decision 0016): log-in,
-the idle timeout's refresh, the quiz submit and log-out against a real Redis server. The other
-tests keep sessions in the database (settings/test.py)."""
+"""Sessions as production keeps them when REDIS_URL is set (decision 0035: in the database, with
+Redis in front): log-in, the idle timeout's refresh, the quiz submit and log-out against a real
+Redis server. tests/sns_training/test_redis_outage.py restarts and hangs one."""
 
 from __future__ import annotations
 
@@ -33,10 +33,11 @@ def redis_sessions(settings):
         if os.environ.get("CI"):
             raise  # .ci/run starts Redis: in CI this test must run
         pytest.skip(f"no Redis at {REDIS_URL}")
-    settings.CACHES = {
-        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "sns-test"}
-    }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    from sns_training.settings.base import redis_caches
+
+    settings.CACHES = redis_caches(REDIS_URL)  # production's shape (decision 0035)
+    settings.CACHES["default"]["KEY_PREFIX"] = "sns-test"
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     cache = caches["default"]
     cache.clear()
     yield cache.client.get_client()
