@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -27,6 +27,8 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets.button import Button
+
+from sns_training import db_router
 
 from .. import certificates, exports, selectors, services
 from ..queries import common
@@ -73,6 +75,20 @@ class ReportMixin(MunicipalityMixin):
     # Filters whose value names another object: a value not offered to the viewer answers 404.
     scoped_filters = ("cycle", "department", "guideline")
     export_columns: tuple = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        """A GET or HEAD reads the report's data from the replica when one is configured
+        (decision 0036): the page is rendered and a streamed download produced inside the block.
+        Anything else (and the user, session and audit) stays on the primary."""
+        if request.method not in ("GET", "HEAD"):
+            return super().dispatch(request, *args, **kwargs)
+        with db_router.replica_reads():
+            response = super().dispatch(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)) and not getattr(response, "is_rendered", True):
+                response.render()
+        if response.streaming and not isinstance(response, FileResponse):
+            response.streaming_content = db_router.iterate_on_replica(response.streaming_content)
+        return response
 
     # --- Data the filters and the report share (one query each) ---
 

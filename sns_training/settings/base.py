@@ -156,6 +156,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL then plans the hot statements (the user, grading) once per connection, not on
     # every request (decision 0016). Needs direct connections, not a transaction-mode PgBouncer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+# A PostgreSQL streaming replica for the reports' reads (decision 0036, docs/scale-out.md): only
+# report pages and downloads read from it (sns_training.db_router); without it nothing changes.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    # `manage.py test` would otherwise make a second test database (settings.test drops it anyway).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["sns_training.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory by default; REDIS_URL makes rate limits and sessions hold across workers.

@@ -20,3 +20,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # warning (an error under filterwarnings) that STATIC_ROOT does not exist.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The replica is a real second server only in tests/reports/test_replica.py, which installs it
+# itself; DATABASE_REPLICA_URL in a developer's environment does not reach the suite.
+DATABASES.pop("replica", None)  # noqa: F405
+DATABASE_ROUTERS = []

@@ -236,11 +236,15 @@ def test_the_application_role_writes_records_but_cannot_remove_one_even_with_the
         # The application's everyday write: a new record, linked to the last one.
         (written,) = _records(ashiya, guideline, 1)
         assert written.previous_hash == record.record_hash
-        for sql in (f"DELETE FROM {TABLE} WHERE id = %s", f"UPDATE {TABLE} SET staff_name = 'x' WHERE id = %s"):
+        for sql in (
+            f"DELETE FROM {TABLE} WHERE id = %s",
+            f"UPDATE {TABLE} SET staff_name = 'x' WHERE id = %s",
+            f"TRUNCATE {TABLE} CASCADE",
+        ):
             with pytest.raises(DatabaseError, match="permission denied"):
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute("SET LOCAL sns.allow_purge = on")
-                    cursor.execute(sql, [record.pk])
+                    cursor.execute(sql, [record.pk] if "%s" in sql else [])
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")

@@ -141,3 +141,47 @@ def test_a_database_outage_fails_readiness_and_gives_a_japanese_503(visitor, set
     assert response.json() == {"ready": False, "database": "error: OperationalError"}
     assert visitor.get("/healthz/").status_code == 200
     _assert_japanese_503(visitor.get("/"))
+
+
+@pytest.fixture
+def own_cluster():
+    """A PostgreSQL cluster of the test's own (bench/pgcluster.py), which it may stop and start;
+    the default connection points at it for the test's duration."""
+    from bench import pgcluster
+
+    if connection.vendor != "postgresql" or not pgcluster.available():
+        pytest.skip("needs PostgreSQL (DATABASE_URL) and /usr/lib/postgresql/15/bin as root or postgres")
+    with pgcluster.primary_only() as cluster:
+        saved = dict(connection.settings_dict)
+        connection.close()
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(cluster.port), NAME="postgres", USER="postgres")
+        connection.settings_dict["OPTIONS"] = {**saved.get("OPTIONS", {}), "connect_timeout": 2}
+        try:
+            yield cluster
+        finally:
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_and_restarted_database_server_is_reported_at_once_and_recovered_from(visitor, settings, own_cluster):
+    """The server really stops (pg_ctl stop -m fast under an open, persistent connection): /readyz/
+    says 503 within a second and pages are the Japanese 503; once it is started again the same
+    worker answers 200 without a restart, within a few seconds."""
+    settings.REDIS_URL = ""
+    assert visitor.get("/readyz/").status_code == 200  # the persistent connection is open
+    own_cluster.stop("fast")
+
+    started = time.monotonic()
+    response = visitor.get("/readyz/")
+    took = time.monotonic() - started
+    assert (response.status_code, response.json()["database"]) == (503, "error: OperationalError")
+    assert took < 1.0, took
+    _assert_japanese_503(visitor.get("/"))
+
+    own_cluster.start()
+    back = time.monotonic()
+    while visitor.get("/readyz/").status_code != 200:
+        assert time.monotonic() - back < 5.0, "not ready 5 s after the database came back"
+        time.sleep(0.05)
