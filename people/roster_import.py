@@ -19,7 +19,16 @@ from django.utils.translation import gettext_noop
 from wagtail.log_actions import log
 
 from . import roster
-from .models import Department, DepartmentMembership, Municipality, RosterImport, StaffMember, User, login_username
+from .models import (
+    Department,
+    DepartmentMembership,
+    DepartmentName,
+    Municipality,
+    RosterImport,
+    StaffMember,
+    User,
+    login_username,
+)
 from .services import PeopleError, _memberships_change, _roster_changed
 
 # Fields a roster line may change, by the names Plan.changes uses (department: the FK's name).
@@ -153,7 +162,7 @@ def roster_import_commit(
             _roster_changed(municipality=municipality, on=on, **result)
             action = "people.roster_imported"
         else:
-            _department_plan_apply(plan)
+            _department_plan_apply(plan, on=on, user=user)
             action = "people.departments_imported"
         counts = {kind: count for kind, count in plan.counts().items() if count}
         locked.status = RosterImport.Status.COMMITTED
@@ -410,10 +419,12 @@ def _staff_rows_update(changed: list) -> list[int]:
     return address_users
 
 
-def _department_plan_apply(plan: roster.Plan) -> None:
+def _department_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None = None) -> None:
     """Write a department plan: new departments first, then every department whose name, parent,
-    path or depth differs from the tree the file describes (a moved subtree gets new paths)."""
+    path or depth differs from the tree the file describes (a moved subtree gets new paths). Name
+    history (decision 0039): a new department's name since always, a rename from `on`."""
     municipality = plan.municipality
+    renamed = {row.pk: row.name for row in plan.rows if row.pk is not None and "name" in row.changes}
     Department.objects.bulk_create(
         [
             Department(municipality=municipality, code=row.code, name=row.name, path="/", depth=1)
@@ -464,3 +475,33 @@ def _department_plan_apply(plan: roster.Plan) -> None:
             )
             changed.append(department)
     Department.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=1000)
+    created_codes = {row.code for row in plan.of_kind(roster.CREATE)}
+    _department_names_write(created=[departments[code] for code in created_codes], renamed=renamed, on=on, user=user)
+
+
+def _department_names_write(*, created: list[Department], renamed: dict[int, str], on: datetime.date, user) -> None:
+    """The name-history rows of a department-master commit, in bulk: the open row of each renamed
+    department ends on `on` (or is rewritten when it began that day) and a new one opens."""
+    rows = [
+        DepartmentName(department=d, name=d.name, valid_from=DepartmentName.SINCE_ALWAYS, recorded_by=user)
+        for d in created
+    ]
+    open_rows = {}
+    pks = list(renamed)
+    for start in range(0, len(pks), roster.IN_CHUNK):
+        chunk = pks[start : start + roster.IN_CHUNK]
+        open_rows.update((n.department_id, n) for n in DepartmentName.objects.open().filter(department_id__in=chunk))
+    closed, rewritten = [], []
+    for pk, name in renamed.items():
+        current = open_rows.get(pk)
+        if current is not None and current.valid_from >= on:
+            current.name = name
+            rewritten.append(current)
+            continue
+        if current is not None:
+            current.valid_to = on
+            closed.append(current)
+        rows.append(DepartmentName(department_id=pk, name=name, valid_from=on, recorded_by=user))
+    DepartmentName.objects.bulk_update(closed, ["valid_to"], batch_size=1000)
+    DepartmentName.objects.bulk_update(rewritten, ["name"], batch_size=1000)
+    DepartmentName.objects.bulk_create(rows, batch_size=1000)
