@@ -320,6 +320,12 @@ class RosterImport(models.Model):
     content_purged_at = models.DateTimeField(
         _("ファイル削除日時"), null=True, blank=True, help_text=_("保存期間を過ぎてファイルの内容を削除した日時")
     )
+    effective_on = models.DateField(
+        _("適用日"),
+        null=True,
+        blank=True,
+        help_text=_("所属マスタのみ。名称変更・統合・廃止をこの日付けで記録します（空欄：取込日）。"),
+    )
     retire_missing = models.BooleanField(
         _("この名簿にない職員を退職扱いにする"),
         default=False,

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
+from .department_admin import DepartmentHistoryViewSet
 from .viewsets import MunicipalityViewSet, RolesViewSet, RosterImportViewSet
 
 
@@ -14,6 +15,11 @@ def register_municipality_viewset():
 @hooks.register("register_admin_viewset")
 def register_roster_import_viewset():
     return RosterImportViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_department_history_viewset():
+    return DepartmentHistoryViewSet()
 
 
 @hooks.register("register_admin_viewset")

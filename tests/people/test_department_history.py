@@ -199,3 +199,78 @@ def test_a_department_master_rename_is_history_from_the_commit_day(ashiya, hr):
     assert ("110", "デジタル推進課", TODAY, None) in names
     assert ("130", "新設課", DepartmentName.SINCE_ALWAYS, None) in names
     assert department_names_on(municipality=ashiya, day=LAST_YEAR)[dept.pk] == "情報政策課"
+
+
+def _upload(ashiya, hr, text, effective_on=None):
+    from people.models import RosterImport
+
+    return services.roster_import_create(
+        municipality=ashiya,
+        kind=RosterImport.Kind.DEPARTMENTS,
+        file_name="reorg.csv",
+        content=text.encode(),
+        user=hr.user,
+        effective_on=effective_on,
+    )
+
+
+def test_the_department_master_renames_merges_and_abolishes_from_an_effective_day(ashiya, hr):
+    """The April reorganisation prepared ahead: a dry run, one commit, changes dated the day."""
+    top = DepartmentFactory(municipality=ashiya, code="100", name="総務部")
+    info = DepartmentFactory(municipality=ashiya, code="110", name="情報政策課", parent=top)
+    citizens = DepartmentFactory(municipality=ashiya, code="120", name="市民課", parent=top)
+    desk = DepartmentFactory(municipality=ashiya, code="130", name="窓口課", parent=top)
+    empty = DepartmentFactory(municipality=ashiya, code="140", name="臨時給付金室", parent=top)
+    person = StaffMemberFactory(municipality=ashiya, department=citizens)
+    text = (
+        "所属コード,名称,上位所属コード,廃止,統合先コード\n"
+        "110,デジタル推進課,100,,\n"
+        "120,市民課,100,,130\n"
+        "140,臨時給付金室,100,1,\n"
+    )
+    upload = _upload(ashiya, hr, text, effective_on=NEXT_MONTH)
+    counts = upload.summary["counts"]
+    assert (counts["rename"], counts["merge"], counts["retire"]) == (1, 1, 1)
+    details = {row["key"]: row["detail"] for table in upload.summary["tables"] for row in table["rows"]}
+    assert "130" in details["120"] and "1人" in details["120"]
+    services.roster_import_commit(roster_import=upload, plan_digest=upload.plan_digest, user=hr.user)
+    for dept in (info, citizens, desk, empty):
+        dept.refresh_from_db()
+    assert info.name == "情報政策課"  # until the effective day
+    assert (citizens.retired_on, citizens.merged_into_id, empty.retired_on) == (NEXT_MONTH, desk.pk, NEXT_MONTH)
+    assert DepartmentMembership.objects.on(NEXT_MONTH).get(staff=person).department_id == desk.pk
+    assert services.department_changes_apply(municipality=ashiya, on=NEXT_MONTH) == {"renamed": 1, "moved": 1}
+    info.refresh_from_db()
+    person.refresh_from_db()
+    assert (info.name, person.department_id) == ("デジタル推進課", desk.pk)
+    assert department_names_on(municipality=ashiya, day=TODAY)[info.pk] == "情報政策課"
+    assert [e.data["into"] for e in _entries("people.department_merged")] == ["130"]
+
+
+def test_the_dry_run_refuses_abolishing_a_department_with_people_or_live_children(ashiya, hr):
+    top = DepartmentFactory(municipality=ashiya, code="100", name="総務部")
+    citizens = DepartmentFactory(municipality=ashiya, code="120", name="市民課", parent=top)
+    StaffMemberFactory(municipality=ashiya, department=citizens)
+    text = "所属コード,名称,上位所属コード,廃止,統合先コード\n100,総務部,,1,\n120,市民課,100,1,\n999,新課,,,120\n"
+    upload = _upload(ashiya, hr, text)
+    messages = {e["key"]: e["message"] for e in upload.summary["errors"]}
+    assert "職員が1人いる所属は廃止できません" in messages["120"]
+    assert "廃止されない下位所属" not in messages.get("100", "")  # its only child goes too
+    assert "登録されていない所属" in messages["999"]
+    with pytest.raises(services.PeopleError, match="エラーのある行"):
+        services.roster_import_commit(roster_import=upload, plan_digest=upload.plan_digest, user=hr.user)
+    assert not Department.objects.filter(retired_on__isnull=False).exists()
+
+
+def test_an_effective_day_is_for_department_masters_only(ashiya, hr):
+    from people.models import RosterImport
+
+    with pytest.raises(services.PeopleError, match="所属マスタだけ"):
+        services.roster_import_create(
+            municipality=ashiya,
+            kind=RosterImport.Kind.STAFF,
+            file_name="r.csv",
+            content=b"x",
+            user=hr.user,
+            effective_on=NEXT_MONTH,
+        )
