@@ -67,6 +67,19 @@ class RosterUploadForm(forms.Form):
         ),
     )
 
+    effective_on = forms.DateField(
+        label=_("適用日"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("所属マスタのみ。名称変更・統合・廃止をこの日付けで記録します（空欄：取込日）。"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("effective_on") and cleaned.get("kind") != RosterImport.Kind.DEPARTMENTS:
+            self.add_error("effective_on", _("適用日を指定できるのは所属マスタだけです。"))
+        return cleaned
+
     def __init__(self, *args, municipalities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(

@@ -71,6 +71,17 @@ class Department(models.Model):
     )
     path = models.CharField(max_length=255, editable=False, db_index=True)
     depth = models.PositiveSmallIntegerField(editable=False, default=1)
+    # Abolished in a reorganisation (docs/decisions/0039): from this day it takes no one; its
+    # history stays. `merged_into`: where its staff went when it was merged.
+    retired_on = models.DateField(_("廃止日"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("統合先"),
+    )
 
     objects = DepartmentQuerySet.as_manager()
 
@@ -84,6 +95,54 @@ class Department(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
+
+
+class DepartmentNameQuerySet(models.QuerySet):
+    def open(self):
+        """Each department's latest name (its row has no end)."""
+        return self.filter(valid_to__isnull=True)
+
+    def on(self, day):
+        """The name each department had on `day`: valid_from ≤ day < valid_to (empty: open-ended)."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day), valid_from__lte=day)
+
+
+class DepartmentName(models.Model):
+    """A department's name from when until when (half-open, like DepartmentMembership): reports of
+    a past cycle show the name as it was then (people/selectors.py `department_names_on`).
+    `Department.name` is the name today; written by people/departments.py only."""
+
+    # The first row of a department that existed before its history was kept starts here.
+    SINCE_ALWAYS = datetime.date(1900, 1, 1)
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="names", verbose_name=_("所属"))
+    name = models.CharField(_("所属名"), max_length=100)
+    valid_from = models.DateField(_("開始日"))
+    valid_to = models.DateField(_("終了日"), null=True, blank=True, help_text=_("この日からは別の名称"))
+    recorded_by = models.ForeignKey(
+        "people.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("記録した人")
+    )
+    recorded_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+
+    objects = DepartmentNameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["department", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"], condition=Q(valid_to__isnull=True), name="one_open_name_per_department"
+            ),
+            models.UniqueConstraint(fields=["department", "valid_from"], name="one_name_per_department_and_day"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="department_name_ends_after_it_starts",
+            ),
+        ]
+        verbose_name = _("所属名の履歴")
+        verbose_name_plural = _("所属名の履歴")
+
+    def __str__(self):
+        return f"{self.department_id} {self.name} {self.valid_from}–{self.valid_to or ''}"
 
 
 class StaffMemberQuerySet(models.QuerySet):
@@ -260,6 +319,12 @@ class RosterImport(models.Model):
     committed_at = models.DateTimeField(_("取込日時"), null=True, blank=True)
     content_purged_at = models.DateTimeField(
         _("ファイル削除日時"), null=True, blank=True, help_text=_("保存期間を過ぎてファイルの内容を削除した日時")
+    )
+    effective_on = models.DateField(
+        _("適用日"),
+        null=True,
+        blank=True,
+        help_text=_("所属マスタのみ。名称変更・統合・廃止をこの日付けで記録します（空欄：取込日）。"),
     )
     retire_missing = models.BooleanField(
         _("この名簿にない職員を退職扱いにする"),

@@ -19,7 +19,16 @@ from django.utils.translation import gettext_noop
 from wagtail.log_actions import log
 
 from . import roster
-from .models import Department, DepartmentMembership, Municipality, RosterImport, StaffMember, User, login_username
+from .models import (
+    Department,
+    DepartmentMembership,
+    DepartmentName,
+    Municipality,
+    RosterImport,
+    StaffMember,
+    User,
+    login_username,
+)
 from .services import PeopleError, _memberships_change, _roster_changed
 
 # Fields a roster line may change, by the names Plan.changes uses (department: the FK's name).
@@ -47,15 +56,24 @@ def roster_import_create(
     content: bytes,
     user: User | None,
     retire_missing: bool = False,
+    effective_on: datetime.date | None = None,
 ) -> RosterImport:
     """Read and plan an uploaded file (the dry run) and keep it for the commit. Writes nothing but the
     upload itself; a file that cannot be read at all is refused with PeopleError and not kept.
     `retire_missing` (staff rosters only): the file is the whole roster, and whoever it does not
-    name is retired by the commit."""
+    name is retired by the commit. `effective_on` (department masters only, decision 0039): the day
+    its renames, merges and abolitions take effect, also ahead (the April reorganisation in March)."""
     retire_missing = bool(retire_missing) and kind == RosterImport.Kind.STAFF
+    if effective_on is not None and kind != RosterImport.Kind.DEPARTMENTS:
+        raise PeopleError(_("適用日を指定できるのは所属マスタだけです。"))
     try:
         plan = roster.plan_for(
-            kind=kind, municipality=municipality, content=content, user=user, retire_missing=retire_missing
+            kind=kind,
+            municipality=municipality,
+            content=content,
+            user=user,
+            retire_missing=retire_missing,
+            on=effective_on,
         )
     except roster.RosterFileError as exc:
         raise PeopleError(str(exc)) from exc
@@ -70,6 +88,7 @@ def roster_import_create(
         summary=plan.summary(),
         uploaded_by=user,
         retire_missing=retire_missing,
+        effective_on=effective_on,
     )
 
 
@@ -82,7 +101,7 @@ def roster_import_plan(*, roster_import: RosterImport, user: User | None = None)
         municipality=roster_import.municipality,
         content=bytes(roster_import.content),
         user=user,
-        on=timezone.localdate(),
+        on=roster_import.effective_on or timezone.localdate(),
         retire_missing=roster_import.retire_missing,
     )
 
@@ -122,7 +141,7 @@ def roster_import_commit(
                     "最新のファイルをもう一度アップロードしてください。"
                 )
             )
-        on = timezone.localdate()
+        on = locked.effective_on or timezone.localdate()
         options = {"kind": locked.kind, "municipality": municipality, "content": bytes(locked.content)}
         options.update(user=user, on=on, retire_missing=locked.retire_missing)
         try:
@@ -153,7 +172,7 @@ def roster_import_commit(
             _roster_changed(municipality=municipality, on=on, **result)
             action = "people.roster_imported"
         else:
-            _department_plan_apply(plan)
+            _department_plan_apply(plan, on=on, user=user)
             action = "people.departments_imported"
         counts = {kind: count for kind, count in plan.counts().items() if count}
         locked.status = RosterImport.Status.COMMITTED
@@ -410,10 +429,13 @@ def _staff_rows_update(changed: list) -> list[int]:
     return address_users
 
 
-def _department_plan_apply(plan: roster.Plan) -> None:
+def _department_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None = None) -> None:
     """Write a department plan: new departments first, then every department whose name, parent,
-    path or depth differs from the tree the file describes (a moved subtree gets new paths)."""
+    path or depth differs from the tree the file describes (a moved subtree gets new paths). Name
+    history (decision 0039): a new department's name since always, a rename from `on`."""
     municipality = plan.municipality
+    renamed = {row.pk: row.name for row in plan.rows if row.pk is not None and "name" in row.changes}
+    ahead = on > timezone.localdate()  # renames recorded now, the current name changes on the day
     Department.objects.bulk_create(
         [
             Department(municipality=municipality, code=row.code, name=row.name, path="/", depth=1)
@@ -426,8 +448,11 @@ def _department_plan_apply(plan: roster.Plan) -> None:
     parent_code = {code: by_pk[d.parent_id].code if d.parent_id else "" for code, d in departments.items()}
     names = {code: d.name for code, d in departments.items()}
     for row in plan.rows:
+        if row.kind in (roster.MERGE, roster.RETIRE):
+            continue  # its place in the tree and its name stay as they were
         parent_code[row.code] = row.parent_code
-        names[row.code] = row.name
+        if not (ahead and row.pk is not None):
+            names[row.code] = row.name
     paths: dict[str, tuple[str, int]] = {}
 
     def path_of(code: str) -> tuple[str, int]:
@@ -464,3 +489,47 @@ def _department_plan_apply(plan: roster.Plan) -> None:
             )
             changed.append(department)
     Department.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=1000)
+    created_codes = {row.code for row in plan.of_kind(roster.CREATE)}
+    _department_names_write(created=[departments[code] for code in created_codes], renamed=renamed, on=on, user=user)
+    # Merges and abolitions through the single-department services (history, people, logs),
+    # the deepest first so a parent goes after its children.
+    from .departments import department_merge, department_retire
+
+    going = sorted(
+        (row for row in plan.rows if row.kind in (roster.MERGE, roster.RETIRE)),
+        key=lambda row: -len(departments[row.code].path),
+    )
+    fresh = {d.code: d for d in Department.objects.filter(municipality=municipality).order_by()}
+    for row in going:
+        if row.kind == roster.MERGE:
+            department_merge(department=fresh[row.code], into=fresh[row.merge_into], on=on, user=user)
+        else:
+            department_retire(department=fresh[row.code], on=on, user=user)
+
+
+def _department_names_write(*, created: list[Department], renamed: dict[int, str], on: datetime.date, user) -> None:
+    """The name-history rows of a department-master commit, in bulk: the open row of each renamed
+    department ends on `on` (or is rewritten when it began that day) and a new one opens."""
+    rows = [
+        DepartmentName(department=d, name=d.name, valid_from=DepartmentName.SINCE_ALWAYS, recorded_by=user)
+        for d in created
+    ]
+    open_rows = {}
+    pks = list(renamed)
+    for start in range(0, len(pks), roster.IN_CHUNK):
+        chunk = pks[start : start + roster.IN_CHUNK]
+        open_rows.update((n.department_id, n) for n in DepartmentName.objects.open().filter(department_id__in=chunk))
+    closed, rewritten = [], []
+    for pk, name in renamed.items():
+        current = open_rows.get(pk)
+        if current is not None and current.valid_from >= on:
+            current.name = name
+            rewritten.append(current)
+            continue
+        if current is not None:
+            current.valid_to = on
+            closed.append(current)
+        rows.append(DepartmentName(department_id=pk, name=name, valid_from=on, recorded_by=user))
+    DepartmentName.objects.bulk_update(closed, ["valid_to"], batch_size=1000)
+    DepartmentName.objects.bulk_update(rewritten, ["name"], batch_size=1000)
+    DepartmentName.objects.bulk_create(rows, batch_size=1000)

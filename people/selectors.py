@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from . import scoping
-from .models import Department, Municipality, RosterImport, StaffMember
+from .models import Department, DepartmentName, Municipality, RosterImport, StaffMember
+
+
+def department_name_on(*, department: str, day):
+    """An expression: the name the department in field `department` ("pk" on Department itself) had
+    on `day` (a date, or the name of a date field), as a correlated subquery on people.DepartmentName
+    so a list of any length stays one query; falling back to the name today. The rule of a name on a
+    day is DepartmentName.objects.on (decision 0039)."""
+    on = OuterRef(day) if isinstance(day, str) else Value(day)
+    named = DepartmentName.objects.filter(department_id=OuterRef(department), valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+    )
+    current = F("name") if department == "pk" else F(f"{department}__name")
+    return Coalesce(Subquery(named.values("name")[:1]), current)
+
+
+def department_names_on(*, municipality: Municipality, day) -> dict[int, str]:
+    """Every department of the municipality with the name it had on `day` (one query)."""
+    return dict(
+        Department.objects.filter(municipality=municipality)
+        .annotate(name_then=department_name_on(department="pk", day=day))
+        .order_by()
+        .values_list("pk", "name_then")
+    )
 
 
 def staff_list(*, user) -> QuerySet[StaffMember]:

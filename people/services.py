@@ -16,6 +16,7 @@ from . import roster
 from .models import (
     Department,
     DepartmentMembership,
+    DepartmentName,
     Municipality,
     StaffMember,
     User,
@@ -50,6 +51,7 @@ def department_create(
     department.path = f"{prefix}{department.pk}/"
     department.depth = (parent.depth + 1) if parent else 1
     department.save(update_fields=["path", "depth"])
+    DepartmentName.objects.create(department=department, name=name, valid_from=DepartmentName.SINCE_ALWAYS)
     return department
 
 
@@ -275,6 +277,14 @@ def staff_reactivate(
 
 
 # The roster import (people/roster_import.py), under the names callers use.
+from .departments import (  # noqa: E402
+    department_changes_apply,
+    department_merge,
+    department_rename,
+    department_retire,
+    membership_start_correct,
+    staff_start_date_correct,
+)
 from .roster_import import (  # noqa: E402
     PURGED_MESSAGE,
     STAFF_FIELDS,
@@ -293,7 +303,12 @@ __all__ = [
     "PeopleError",
     "RosterPlanChanged",
     "RosterPurgeResult",
+    "department_changes_apply",
     "department_create",
+    "department_merge",
+    "department_rename",
+    "department_retire",
+    "membership_start_correct",
     "municipality_get_or_create",
     "roster_import_commit",
     "roster_import_create",
@@ -303,5 +318,6 @@ __all__ = [
     "staff_create",
     "staff_deactivate",
     "staff_reactivate",
+    "staff_start_date_correct",
     "staff_transfer",
 ]

@@ -89,6 +89,7 @@ class RosterImportIndexView(RosterImportPermissionMixin, WagtailAdminTemplateMix
                 content=upload.read(),
                 user=self.request.user,
                 retire_missing=form.cleaned_data["retire_missing"],
+                effective_on=form.cleaned_data.get("effective_on"),
             )
         except PeopleError as exc:
             form.add_error("file", str(exc))

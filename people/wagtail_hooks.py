@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
+from .department_admin import DepartmentHistoryViewSet
 from .viewsets import MunicipalityViewSet, RolesViewSet, RosterImportViewSet
 
 
@@ -14,6 +15,11 @@ def register_municipality_viewset():
 @hooks.register("register_admin_viewset")
 def register_roster_import_viewset():
     return RosterImportViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_department_history_viewset():
+    return DepartmentHistoryViewSet()
 
 
 @hooks.register("register_admin_viewset")
@@ -34,3 +40,11 @@ def register_people_log_actions(actions):
     actions.register_action("people.role_appointed", _("役割の任命"), _("役割を任命しました"))
     actions.register_action("people.role_removed", _("役割の解除"), _("役割を外しました"))
     actions.register_action("people.head_post_vacated", _("所属長の空席"), _("所属長のポストが空席になりました"))
+    actions.register_action("people.department_renamed", _("所属名の変更"), _("所属の名称を変更しました"))
+    actions.register_action("people.department_retired", _("所属の廃止"), _("所属を廃止しました"))
+    actions.register_action("people.department_merged", _("所属の統合"), _("所属を統合しました"))
+    actions.register_action(
+        "people.department_history_applied", _("所属変更の適用"), _("予定日を迎えた所属の変更を適用しました")
+    )
+    actions.register_action("people.membership_start_corrected", _("着任日の訂正"), _("所属履歴の開始日を訂正しました"))
+    actions.register_action("people.reorganisation_committed", _("組織改正の取込"), _("組織改正を取り込みました"))

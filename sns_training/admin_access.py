@@ -466,6 +466,10 @@ POLICIES: dict[str, Policy] = {
     "roster-import:detail": SCOPED_BY_SELECTOR,
     "roster-import:commit": SCOPED_BY_SELECTOR,
     "roster-import:errors": SCOPED_BY_SELECTOR,
+    # Department history (people/department_admin.py): HR's own municipality's departments and people.
+    "department-history:index": SCOPED_BY_VIEW,
+    "department-history:detail": _kwargs("pk", scope=departments_in_scope),
+    "department-history:staff": _kwargs("pk", scope=staff_in_scope),
     # Roles appointed on screen (people/viewsets.py RolesViewSet): HR's own municipality's people;
     # the views fetch them again through people.selectors.role_staff_get.
     "staff-roles:index": SCOPED_BY_VIEW,

@@ -249,6 +249,8 @@ def _value(name: str, route: str, other) -> str:
             ("completion-records", other.record.pk),
             ("bundles", other.bundle.pk),
             ("personnel", other.staff["employee"].pk),
+            ("department-history/staff", other.staff["employee"].pk),
+            ("department-history", other.staff["hr"].department_id),
             ("users", other.users["hr"].pk),
             ("groups", other.editors.pk),
             ("municipalities", other.municipality.pk),

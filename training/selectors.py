@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from people import scoping
 from people.models import StaffMember
+from people.selectors import department_name_on
 
 from .charts import CompletionChart, completion_chart
 from .models import Assignment, ReminderLog, TrainingCycle
@@ -71,6 +72,11 @@ class StaffRow:
     @property
     def staff(self) -> StaffMember:
         return self.assignment.staff
+
+    @property
+    def department_name(self) -> str:
+        """The person's department's name in the cycle's time (a past cycle keeps its names)."""
+        return getattr(self.assignment, "department_name_then", None) or self.assignment.staff.department.name
 
     @property
     def percent(self) -> int:
@@ -153,7 +159,10 @@ def department_overview(*, user, head: StaffMember, cycle: TrainingCycle, on: da
     )
     items = list(
         assignments.with_status(on)
-        .annotate(last_reminded=Subquery(last_reminded))
+        .annotate(
+            last_reminded=Subquery(last_reminded),
+            department_name_then=department_name_on(department="staff__department", day=min(on, cycle.closes_on)),
+        )
         .select_related("staff__department", "staff__user")
         .order_by("staff__department__code", "staff__staff_number")
     )

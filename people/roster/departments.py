@@ -9,9 +9,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from ..models import Department, Municipality
+from ..models import Department, DepartmentMembership, Municipality
 from .plan import DepartmentRow, LineError, Plan, flag_repeats, plan_build
 from .reading import (
     CREATE,
@@ -19,8 +20,12 @@ from .reading import (
     DEPARTMENT_COLUMNS,
     DEPARTMENT_DEPTH_MAX,
     DEPARTMENT_NAME_MAX,
+    DEPARTMENT_OPTIONAL_COLUMNS,
+    MERGE,
     MOVE,
     RENAME,
+    RETIRE,
+    RETIRE_MARKS,
     Table,
     _cells,
     _clean,
@@ -38,18 +43,34 @@ class DepartmentContext:
 
     current: dict[str, tuple[int, str, int | None]]  # code → (pk, name, parent pk)
     code_of: dict[int, str]  # pk → code
+    retired: set[str] = field(default_factory=set)  # codes already abolished
     lines_by_code: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     row_errors: dict[int, list[str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, municipality: Municipality) -> DepartmentContext:
-        current = {
-            code: (pk, name, parent_id)
-            for pk, code, name, parent_id in Department.objects.filter(municipality=municipality)
+        current, retired = {}, set()
+        for pk, code, name, parent_id, retired_on in (
+            Department.objects.filter(municipality=municipality)
             .order_by()
-            .values_list("pk", "code", "name", "parent_id")
-        }
-        return cls(current=current, code_of={pk: code for code, (pk, _n, _p) in current.items()})
+            .values_list("pk", "code", "name", "parent_id", "retired_on")
+        ):
+            current[code] = (pk, name, parent_id)
+            if retired_on is not None:
+                retired.add(code)
+        return cls(current=current, code_of={pk: code for code, (pk, _n, _p) in current.items()}, retired=retired)
+
+
+def _staff_counts(municipality: Municipality, on: datetime.date) -> dict[int, int]:
+    """People per department on `on` (from `on` on, for those arriving later): one query, only
+    when the file abolishes or merges something."""
+    rows = (
+        DepartmentMembership.objects.filter(department__municipality=municipality, valid_to__isnull=True)
+        .values("department_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["department_id"]: row["count"] for row in rows}
 
 
 def _line_problems(code: str, name: str, parent_code: str) -> list[str]:
@@ -79,12 +100,21 @@ def _read_lines(table: Table, context: DepartmentContext, errors: list[LineError
         code = _fold(values["所属コード"])
         name = _clean(values["名称"])
         parent_code = _fold(values["上位所属コード"])
+        retire_cell = _fold(values.get("廃止", "")).upper()
+        merge_into = _fold(values.get("統合先コード", ""))
         if code and _VALID_CODE.match(code):
             context.lines_by_code[code].append(line)
         problems = _line_problems(code, name, parent_code)
+        if retire_cell and retire_cell not in RETIRE_MARKS and retire_cell not in {"0", "FALSE", "NO"}:
+            problems.append(_("廃止は「1」か「廃止」で指定してください（空欄：廃止しない）。"))
+        if merge_into and merge_into == code:
+            problems.append(_("自分自身には統合できません。"))
         if problems:
             context.row_errors[line] = problems
-        rows.append(DepartmentRow(line, code, name, parent_code))
+        row = DepartmentRow(line, code, name, parent_code)
+        row.retire = retire_cell in RETIRE_MARKS or bool(merge_into)
+        row.merge_into = merge_into
+        rows.append(row)
     return rows
 
 
@@ -128,6 +158,55 @@ def _check_tree(rows: list[DepartmentRow], context: DepartmentContext) -> None:
                 ]
 
 
+def _check_reorganisation(rows: list[DepartmentRow], context: DepartmentContext, staff_counts: dict[int, int]) -> None:
+    """廃止 and 統合先コード: only a registered department goes away; a merge's target exists and
+    stays; a department keeps no live department below it; only a merge may take people with it."""
+    going = {row.code for row in rows if row.retire and row.line not in context.row_errors} | context.retired
+    parent_of = {code: context.code_of.get(parent_id, "") for code, (_pk, _n, parent_id) in context.current.items()}
+    for row in rows:
+        if row.line not in context.row_errors:
+            parent_of[row.code] = row.parent_code
+    for row in rows:
+        if row.line in context.row_errors or not row.retire:
+            continue
+        problems = []
+        found = context.current.get(row.code)
+        if found is None:
+            problems.append(_("登録されていない所属は廃止・統合できません。"))
+        elif row.code in context.retired:
+            row.retire = False  # already abolished: nothing to do
+            continue
+        if row.merge_into:
+            if row.merge_into not in context.current and row.merge_into not in context.lines_by_code:
+                problems.append(
+                    _("統合先コード「%(code)s」は登録されておらず、このファイルにもありません。")
+                    % {"code": row.merge_into}
+                )
+            elif row.merge_into in going:
+                problems.append(_("統合先「%(code)s」は廃止される所属です。") % {"code": row.merge_into})
+            else:
+                walk = row.merge_into
+                while walk:
+                    if walk == row.code:
+                        problems.append(_("下位所属には統合できません。"))
+                        break
+                    walk = parent_of.get(walk, "")
+        elif found is not None and staff_counts.get(found[0]):
+            problems.append(
+                _("職員が%(count)s人いる所属は廃止できません。統合先コードを指定するか、先に異動させてください。")
+                % {"count": staff_counts[found[0]]}
+            )
+        live_children = sorted(code for code, parent in parent_of.items() if parent == row.code and code not in going)
+        if live_children:
+            problems.append(
+                _("廃止されない下位所属（%(codes)s）があります。") % {"codes": "、".join(live_children[:10])}
+            )
+        if found is not None:
+            row.staff_count = staff_counts.get(found[0], 0)
+        if problems:
+            context.row_errors[row.line] = problems
+
+
 def _classify(rows: list[DepartmentRow], context: DepartmentContext, errors: list[LineError]) -> None:
     for row in rows:
         if row.line in context.row_errors:
@@ -140,6 +219,9 @@ def _classify(rows: list[DepartmentRow], context: DepartmentContext, errors: lis
             continue
         pk, name, parent_id = found
         row.pk = pk
+        if row.retire:
+            row.kind = MERGE if row.merge_into else RETIRE
+            continue
         old_parent = context.code_of.get(parent_id, "")
         if name != row.name:
             row.changes["name"] = (name, row.name)
@@ -154,7 +236,9 @@ def _classify(rows: list[DepartmentRow], context: DepartmentContext, errors: lis
 def department_plan(*, municipality: Municipality, content: bytes, user=None, on: datetime.date | None = None) -> Plan:
     """The dry run of a department master: each line created, renamed, moved or unchanged, or an
     error (unknown parent, a cycle, a code twice…). Parents may come after their children. One query."""
-    table = read_table(content, columns=DEPARTMENT_COLUMNS, aliases=DEPARTMENT_ALIASES)
+    table = read_table(
+        content, columns=DEPARTMENT_COLUMNS, aliases=DEPARTMENT_ALIASES, optional=DEPARTMENT_OPTIONAL_COLUMNS
+    )
     context = DepartmentContext.read(municipality)
     errors: list[LineError] = []
     rows = _read_lines(table, context, errors)
@@ -165,11 +249,15 @@ def department_plan(*, municipality: Municipality, content: bytes, user=None, on
     )
     _check_parents(rows, context)
     _check_tree(rows, context)
+    if any(row.retire for row in rows):
+        _check_reorganisation(rows, context, _staff_counts(municipality, on or datetime.date.today()))
     _classify(rows, context, errors)
     errors.sort(key=lambda e: e.line)
     rows = [r for r in rows if r.kind != "error"]
     absent = sorted(
-        (code, name, "") for code, (_pk, name, _p) in context.current.items() if code not in context.lines_by_code
+        (code, name, "")
+        for code, (_pk, name, _p) in context.current.items()
+        if code not in context.lines_by_code and code not in context.retired
     )
     warnings = []
     if absent:

@@ -18,6 +18,8 @@ from .reading import (
     ENCODING_LABELS,
     FIELD_LABELS,
     KIND_LABELS,
+    MERGE,
+    RETIRE,
     SKIP,
     STAFF_KINDS,
     TRANSFER,
@@ -86,6 +88,9 @@ class DepartmentRow:
     kind: str = UNCHANGED
     pk: int | None = None
     changes: dict[str, tuple] = field(default_factory=dict)
+    retire: bool = False  # the 廃止 column
+    merge_into: str = ""  # the 統合先コード column
+    staff_count: int = 0  # people in it on the effective day (moved by a merge)
 
 
 @dataclass
@@ -143,7 +148,7 @@ class Plan:
                 if row.role is not None:
                     parts += (row.role,)
             else:
-                parts = (row.kind, row.code, row.pk or "", row.parent_code, row.name)
+                parts = (row.kind, row.code, row.pk or "", row.parent_code, row.name, row.merge_into, row.staff_count)
             h.update(repr((parts, sorted(row.changes.items()))).encode())
             h.update(b"\n")
         for row in self.resembling:
@@ -213,6 +218,10 @@ class Plan:
         return detail, note
 
     def _department_detail(self, row: DepartmentRow) -> str:
+        if row.kind == MERGE:
+            return _("統合先: %(into)s（職員%(count)s人が異動）") % {"into": row.merge_into, "count": row.staff_count}
+        if row.kind == RETIRE:
+            return _("廃止します。")
         if row.kind == CREATE:
             parent = row.parent_code or _("（最上位）")
             return _("上位所属: %(parent)s") % {"parent": parent}

@@ -256,7 +256,10 @@ ROLE_VALUES = {
     "HR": "hr",
 }
 DEPARTMENT_COLUMNS = ("所属コード", "名称", "上位所属コード")
-DEPARTMENT_ALIASES = {"所属名": "名称", "上位所属": "上位所属コード"}
+DEPARTMENT_ALIASES = {"所属名": "名称", "上位所属": "上位所属コード", "統合先": "統合先コード"}
+# Reorganisations (decision 0039): 廃止 (1 / 廃止 / ○) abolishes a department, 統合先コード merges it.
+DEPARTMENT_OPTIONAL_COLUMNS = ("廃止", "統合先コード")
+RETIRE_MARKS = {"1", "廃止", "○", "〇", "TRUE", "YES"}
 
 CREATE = "create"
 TRANSFER = "transfer"
@@ -267,6 +270,8 @@ SKIP = "skip"
 UNCHANGED = "unchanged"
 RENAME = "rename"
 MOVE = "move"
+MERGE = "merge"
+RETIRE = "retire"
 
 KIND_LABELS = {
     CREATE: gettext_lazy("新規"),
@@ -278,6 +283,8 @@ KIND_LABELS = {
     UNCHANGED: gettext_lazy("変更なし"),
     RENAME: gettext_lazy("名称変更"),
     MOVE: gettext_lazy("移動"),
+    MERGE: gettext_lazy("統合"),
+    RETIRE: gettext_lazy("廃止"),
 }
 # Why a new 職員番号 is flagged as resembling a registered person (a dry run's 警告).
 ZEROS = "zeros"  # the same number once leading zeros are dropped (103 for 000103)
@@ -287,7 +294,7 @@ CHOICE_NEW = "new"
 CHOICE_SAME = "same"
 
 STAFF_KINDS = (CREATE, TRANSFER, UPDATE, DEACTIVATE, REACTIVATE, SKIP, UNCHANGED)
-DEPARTMENT_KINDS = (CREATE, RENAME, MOVE, UNCHANGED)
+DEPARTMENT_KINDS = (CREATE, RENAME, MOVE, MERGE, RETIRE, UNCHANGED)
 
 FIELD_LABELS = {
     "name": gettext_lazy("氏名"),

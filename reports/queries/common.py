@@ -13,6 +13,8 @@ quiz was started in the cycle; the department is the person's DepartmentMembersh
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,7 +55,9 @@ class DepartmentIndex:
     """A municipality's department tree, loaded in one query, in tree order (部 › 課 › 係, siblings
     by 所属コード), for filter choices, names in rows and rolling counts up to the ancestors."""
 
-    def __init__(self, departments: Iterable[Department]):
+    def __init__(self, departments: Iterable[Department], history: dict | None = None):
+        # pk → [(valid_from, valid_to, name)]: the name history `as_of` reads (people.DepartmentName).
+        self.history: dict[int, list[tuple]] = history or {}
         nodes = []
         for department in departments:
             ancestors = tuple(int(part) for part in department.path.strip("/").split("/") if part)
@@ -68,6 +72,28 @@ class DepartmentIndex:
 
     def __len__(self) -> int:
         return len(self.nodes)
+
+    def as_of(self, day: datetime.date) -> DepartmentIndex:
+        """The same tree with each department named as it was on `day` (a past cycle's report
+        shows the names of then, decision 0039); no query: the history came with the tree."""
+        if not self.history:
+            return self
+        renamed = copy.copy(self)
+        nodes = []
+        for node in self.nodes:
+            name = next(
+                (
+                    name
+                    for start, end, name in self.history.get(node.pk, ())
+                    if start <= day and (end is None or day < end)
+                ),
+                node.name,
+            )
+            nodes.append(node if name == node.name else dataclasses.replace(node, name=name))
+        renamed.nodes = nodes
+        renamed.by_id = {node.pk: node for node in nodes}
+        renamed.by_code = {node.code: node for node in nodes}
+        return renamed
 
     def get(self, pk) -> DepartmentNode | None:
         return self.by_id.get(pk)
@@ -92,9 +118,26 @@ class DepartmentIndex:
 
 
 def department_index(*, municipality: Municipality) -> DepartmentIndex:
-    return DepartmentIndex(
-        Department.objects.filter(municipality=municipality).only("pk", "code", "name", "path", "depth").order_by()
-    )
+    """The tree and every department's name history, in one query (a LEFT JOIN: a department has
+    one name row per name it has had, a handful at most)."""
+    departments: dict[int, Department] = {}
+    history: dict[int, list[tuple]] = {}
+    for pk, code, name, path, depth, old_name, start, end in (
+        Department.objects.filter(municipality=municipality)
+        .order_by()
+        .values_list("pk", "code", "name", "path", "depth", "names__name", "names__valid_from", "names__valid_to")
+    ):
+        if pk not in departments:
+            departments[pk] = Department(pk=pk, code=code, name=name, path=path, depth=depth)
+        if old_name is not None:
+            history.setdefault(pk, []).append((start, end, old_name))
+    return DepartmentIndex(departments.values(), history)
+
+
+def names_day(cycle: TrainingCycle | None, as_of: datetime.date) -> datetime.date:
+    """The day whose department names a report shows: the report's day, but no later than the end
+    of the cycle it is about (last year's report keeps last year's names)."""
+    return min(as_of, cycle.closes_on) if cycle is not None else as_of
 
 
 # --- Cycles --------------------------------------------------------------------------------------

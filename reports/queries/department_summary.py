@@ -13,7 +13,7 @@ from training.models import Assignment, TrainingCycle
 from training.status import status_counts
 
 from ..exports import Column, Kind
-from .common import DepartmentIndex, DepartmentNode, with_department_on
+from .common import DepartmentIndex, DepartmentNode, names_day, with_department_on
 
 
 @dataclass
@@ -139,6 +139,7 @@ def department_summary(
 ) -> DepartmentSummary:
     """対象者数・修了者数・修了率・期限超過 per department with its sub-departments rolled up, as of a
     day. One query (plus the department index the caller loaded once)."""
+    departments = departments.as_of(names_day(cycle, as_of))
     direct = _counts_by_department(cycle=cycle, as_of=as_of)
     rolled: dict[int, Counts] = defaultdict(Counts)
     total = Counts()

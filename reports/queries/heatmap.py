@@ -16,7 +16,7 @@ from training.models import Assignment, TrainingCycle
 from training.status import active_at
 
 from ..exports import Column, Kind
-from .common import ClauseInfo, DepartmentIndex, DepartmentNode, guideline_clauses, with_department_on
+from .common import ClauseInfo, DepartmentIndex, DepartmentNode, guideline_clauses, names_day, with_department_on
 
 
 @dataclass
@@ -74,6 +74,7 @@ def clause_heatmap(
     share whose first answer on the clause was wrong (ClauseProgress.first_attempt_missed),
     by the department each belonged to on `as_of`; beside it, each clause the 年度 before (mastery
     across years). Three queries: the counts, the chapters and last year's counts."""
+    departments = departments.as_of(names_day(cycle, as_of))
     end = day_end(as_of)
     assignees = Assignment.objects.filter(cycle=cycle, assigned_on__lte=as_of).filter(active_at(end))
     progress = ClauseProgress.objects.of_year(cycle.fiscal_year).filter(

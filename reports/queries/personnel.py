@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from people.models import DepartmentMembership, Municipality, StaffMember
+from people.selectors import department_name_on
 from quizzes.models import ClauseProgress, CompletionRecord, ScenarioQuestion
 from sns_training.fiscal_year import fiscal_year_label
 from training.models import Assignment, AssignmentException
@@ -150,7 +151,10 @@ def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecor
     question_ids = {answer.get("question") for record in records for answer in record.answers or []}
     prompts = dict(ScenarioQuestion.objects.filter(pk__in=question_ids - {None}).values_list("pk", "prompt"))
     memberships = list(
-        DepartmentMembership.objects.filter(staff=staff).select_related("department").order_by("-valid_from")
+        DepartmentMembership.objects.filter(staff=staff)
+        .select_related("department")
+        .annotate(department_name_then=department_name_on(department="department", day="valid_from"))
+        .order_by("-valid_from")
     )
     evidence = {}
     for record in records:

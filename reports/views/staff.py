@@ -118,7 +118,9 @@ class StaffReportView(ReportMixin, ReportView):
 
     @cached_property
     def row_maker(self) -> queries.StaffRowMaker:
-        return queries.StaffRowMaker(cycles=self.cycles, departments=self.departments)
+        return queries.StaffRowMaker(
+            cycles=self.cycles, departments=self.departments.as_of(common.names_day(self.cycle, self.as_of))
+        )
 
     def assignments(self):
         return queries.staff_assignments(

@@ -1,0 +1,310 @@
+"""Writes of department history (docs/decisions/0039): renaming from a day, retiring (廃止) and
+merging (統合) departments, applying changes dated in the future once their day comes, and
+correcting the start of a person's department-history row (着任日). Re-exported by people.services.
+
+Lock order (docs/architecture.md): the municipality row first, then departments, then people."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from .models import Department, DepartmentMembership, DepartmentName, Municipality, StaffMember, User
+from .services import PeopleError, _memberships_change, _roster_changed
+
+
+def _lock_municipality(municipality_id: int) -> Municipality:
+    return Municipality.objects.select_for_update().get(pk=municipality_id)
+
+
+def _department_locked(department: Department) -> Department:
+    return Department.objects.select_for_update(of=("self",)).get(pk=department.pk)
+
+
+def _name_rows_write(*, department: Department, name: str, on: datetime.date, user: User | None) -> str:
+    """Make `name` the department's name from `on`: the row covering `on` ends there (or is
+    rewritten when it starts that day). Returns the name it had on `on`. Refused when a rename
+    after `on` is already recorded (history is written forwards only)."""
+    rows = list(DepartmentName.objects.select_for_update().filter(department=department).order_by("valid_from"))
+    if any(row.valid_from > on for row in rows):
+        raise PeopleError(
+            _("%(code)s には %(day)s より後の名称変更が登録されています。その変更より後の日付を指定してください。")
+            % {"code": department.code, "day": on.isoformat()}
+        )
+    current = next((row for row in rows if row.valid_to is None), None)
+    if current is None:  # a department made before its history was kept: its name since always
+        current = DepartmentName.objects.create(
+            department=department, name=department.name, valid_from=DepartmentName.SINCE_ALWAYS
+        )
+    before = current.name
+    if current.name == name:
+        raise PeopleError(_("名称が変わっていません。"))
+    if current.valid_from == on:
+        current.name = name
+        current.recorded_by = user
+        current.save(update_fields=["name", "recorded_by"])
+    else:
+        current.valid_to = on
+        current.save(update_fields=["valid_to"])
+        DepartmentName.objects.create(department=department, name=name, valid_from=on, recorded_by=user)
+    return before
+
+
+@transaction.atomic
+def department_rename(
+    *, department: Department, name: str, on: datetime.date | None = None, user: User | None = None
+) -> Department:
+    """Rename a department from `on` (default today). Reports of days before `on` keep the old
+    name; a date in the future is recorded now and becomes the current name on that day
+    (`department_changes_apply`). Logged people.department_renamed."""
+    name = (name or "").strip()
+    if not name:
+        raise PeopleError(_("名称が空です。"))
+    if len(name) > Department._meta.get_field("name").max_length:
+        raise PeopleError(_("名称が長すぎます（100文字以内）。"))
+    _lock_municipality(department.municipality_id)
+    department = _department_locked(department)
+    on = on or timezone.localdate()
+    if department.retired_on is not None and department.retired_on <= on:
+        raise PeopleError(_("廃止された所属の名称は変更できません。"))
+    before = _name_rows_write(department=department, name=name, on=on, user=user)
+    if on <= timezone.localdate():
+        department.name = name
+        department.save(update_fields=["name"])
+    log(
+        instance=department,
+        action="people.department_renamed",
+        user=user,
+        data={"code": department.code, "from": before, "to": name, "on": on.isoformat()},
+    )
+    return department
+
+
+def _retire_checks(department: Department, on: datetime.date, *, moving_staff: bool) -> None:
+    if department.retired_on is not None:
+        raise PeopleError(_("%(code)s は既に廃止されています。") % {"code": department.code})
+    children = Department.objects.filter(parent=department).filter(retired_on__isnull=True)
+    if children.exists():
+        raise PeopleError(
+            _("%(code)s には廃止されていない下位所属（%(children)s）があります。先に下位所属を廃止か統合してください。")
+            % {"code": department.code, "children": "、".join(children.order_by("code").values_list("code", flat=True))}
+        )
+    if not moving_staff and DepartmentMembership.objects.filter(department=department).on(on).exists():
+        raise PeopleError(
+            _("%(code)s には %(day)s に所属する職員がいます。廃止ではなく統合を選ぶか、先に異動させてください。")
+            % {"code": department.code, "day": on.isoformat()}
+        )
+
+
+@transaction.atomic
+def department_retire(*, department: Department, on: datetime.date, user: User | None = None) -> Department:
+    """Abolish a department from `on`: it must have no one in it on that day and no live
+    department below it. Its history (names, memberships, records) stays. Logged."""
+    _lock_municipality(department.municipality_id)
+    department = _department_locked(department)
+    _retire_checks(department, on, moving_staff=False)
+    if DepartmentMembership.objects.filter(department=department, valid_from__gt=on).exists():
+        raise PeopleError(_("%(code)s には廃止日より後に着任する職員がいます。") % {"code": department.code})
+    department.retired_on = on
+    department.save(update_fields=["retired_on"])
+    log(
+        instance=department,
+        action="people.department_retired",
+        user=user,
+        data={"code": department.code, "on": on.isoformat()},
+    )
+    return department
+
+
+@transaction.atomic
+def department_merge(
+    *, department: Department, into: Department, on: datetime.date, user: User | None = None
+) -> Department:
+    """Merge `department` into `into` from `on`: everyone in it on that day (or arriving later)
+    moves to `into` in their department history, their open assignments follow them (they belong
+    to the person), and `department` is retired with `merged_into` set. A date in the future is
+    recorded now; the people's current department changes on that day (`department_changes_apply`).
+    Its 所属長 post is vacated. Logged people.department_merged with the people moved."""
+    if into.municipality_id != department.municipality_id:
+        raise PeopleError(_("統合先が別の自治体に属しています。"))
+    if into.pk == department.pk:
+        raise PeopleError(_("同じ所属には統合できません。"))
+    _lock_municipality(department.municipality_id)
+    department = _department_locked(department)
+    into = _department_locked(into)
+    if into.retired_on is not None and into.retired_on <= on:
+        raise PeopleError(_("統合先 %(code)s は廃止されています。") % {"code": into.code})
+    if into.path.startswith(department.path):
+        raise PeopleError(_("下位所属には統合できません。"))
+    _retire_checks(department, on, moving_staff=True)
+    rows = list(
+        DepartmentMembership.objects.filter(department=department)
+        .filter(valid_to__isnull=True)
+        .select_related("staff")
+        .order_by("staff_id")
+    )
+    # A later row in the department (someone arriving after `on`) is rewritten by _memberships_change.
+    moves = {row.staff_id: into.pk for row in rows}
+    staff = list(StaffMember.objects.select_for_update(of=("self",)).filter(pk__in=moves).order_by("pk"))
+    _memberships_change(on=on, moves=moves)
+    department.retired_on = on
+    department.merged_into = into
+    department.save(update_fields=["retired_on", "merged_into"])
+    _current_departments_follow(
+        municipality_id=department.municipality_id, staff=staff, on=on, user=user, source="merge"
+    )
+    log(
+        instance=department,
+        action="people.department_merged",
+        user=user,
+        data={
+            "code": department.code,
+            "into": into.code,
+            "on": on.isoformat(),
+            "staff": sorted(member.staff_number for member in staff),
+        },
+    )
+    return department
+
+
+def _current_departments_follow(
+    *,
+    municipality_id: int,
+    staff: list[StaffMember],
+    on: datetime.date,
+    user: User | None,
+    source: str,
+    today: datetime.date | None = None,
+) -> list[int]:
+    """When `on` has come (by `today`), set each person's current department to their open history
+    row's (a 所属長 whose department changes leaves the post vacant) and tell the training app."""
+    today = today or timezone.localdate()
+    if on > today or not staff:
+        return []
+    from .appointments import head_post_vacated
+
+    open_rows = dict(
+        DepartmentMembership.objects.open()
+        .filter(staff_id__in=[m.pk for m in staff], valid_from__lte=today)
+        .values_list("staff_id", "department_id")
+    )
+    moved = []
+    for member in staff:
+        target = open_rows.get(member.pk)
+        if target is None or target == member.department_id:
+            continue
+        old_department = Department.objects.get(pk=member.department_id)
+        vacated = member.role == StaffMember.Role.DEPARTMENT_HEAD
+        member.department_id = target
+        if vacated:
+            member.role = StaffMember.Role.EMPLOYEE
+        member.save(update_fields=["department", "role"])
+        if vacated:
+            head_post_vacated(staff=member, department=old_department, by=user, source=source)
+        moved.append(member.pk)
+    if moved:
+        municipality = Municipality.objects.get(pk=municipality_id)
+        _roster_changed(municipality=municipality, on=on, transferred=moved)
+    return moved
+
+
+@transaction.atomic
+def department_changes_apply(*, municipality: Municipality, on: datetime.date | None = None) -> dict[str, int]:
+    """Changes recorded for a future day that has now come (run daily by
+    `manage.py apply_department_history`): each department's current name becomes its name on
+    `on`, and people whose history moved them (a merge) get that department as current."""
+    on = on or timezone.localdate()
+    _lock_municipality(municipality.pk)
+    names = dict(
+        DepartmentName.objects.on(on).filter(department__municipality=municipality).values_list("department_id", "name")
+    )
+    renamed = []
+    for department in Department.objects.select_for_update(of=("self",)).filter(municipality=municipality):
+        name = names.get(department.pk)
+        if name is not None and name != department.name:
+            department.name = name
+            renamed.append(department)
+    Department.objects.bulk_update(renamed, ["name"], batch_size=1000)
+    drifted = (
+        DepartmentMembership.objects.open()
+        .filter(staff__municipality=municipality, staff__is_active=True, valid_from__lte=on)
+        .exclude(staff__department_id=F("department_id"))
+        .values_list("staff_id", flat=True)
+    )
+    staff = list(StaffMember.objects.select_for_update(of=("self",)).filter(pk__in=list(drifted)).order_by("pk"))
+    moved = _current_departments_follow(
+        municipality_id=municipality.pk, staff=staff, on=on, user=None, source="department_history", today=on
+    )
+    if renamed or moved:
+        log(
+            instance=municipality,
+            action="people.department_history_applied",
+            user=None,
+            data={"on": on.isoformat(), "renamed": sorted(d.code for d in renamed), "moved": len(moved)},
+        )
+    return {"renamed": len(renamed), "moved": len(moved)}
+
+
+@transaction.atomic
+def membership_start_correct(
+    *, membership: DepartmentMembership, valid_from: datetime.date, user: User | None = None
+) -> DepartmentMembership:
+    """Correct the day a department-history row starts (a 着任日 entered wrongly). The row before
+    it, when it ended exactly there, ends on the new day instead; refused when the row would end
+    before it starts or overlap the row before. The first row's start is the person's 着任日, so
+    `StaffMember.start_date` follows it. Logged people.membership_start_corrected."""
+    staff = StaffMember.objects.select_for_update(of=("self",)).get(pk=membership.staff_id)
+    rows = list(DepartmentMembership.objects.select_for_update().filter(staff=staff).order_by("valid_from"))
+    index = next((i for i, row in enumerate(rows) if row.pk == membership.pk), None)
+    if index is None:
+        raise PeopleError(_("所属履歴が見つかりません。"))
+    row = rows[index]
+    old = row.valid_from
+    if valid_from == old:
+        raise PeopleError(_("開始日が変わっていません。"))
+    if row.valid_to is not None and valid_from >= row.valid_to:
+        raise PeopleError(
+            _("開始日 %(day)s はこの所属履歴の終了日 %(end)s 以降になるため、設定できません。")
+            % {"day": valid_from.isoformat(), "end": row.valid_to.isoformat()}
+        )
+    previous = rows[index - 1] if index > 0 else None
+    adjacent = previous is not None and previous.valid_to == old
+    if previous is not None:
+        if adjacent and valid_from <= previous.valid_from:
+            raise PeopleError(
+                _("開始日 %(day)s は前の所属履歴（%(start)s から）の開始日以前になるため、設定できません。")
+                % {"day": valid_from.isoformat(), "start": previous.valid_from.isoformat()}
+            )
+        if not adjacent and valid_from < previous.valid_to:
+            raise PeopleError(
+                _("開始日 %(day)s は前の所属履歴（%(end)s まで）と重なるため、設定できません。")
+                % {"day": valid_from.isoformat(), "end": previous.valid_to.isoformat()}
+            )
+    if adjacent:
+        previous.valid_to = valid_from
+        previous.save(update_fields=["valid_to"])
+    row.valid_from = valid_from
+    row.save(update_fields=["valid_from"])
+    data = {"department": row.department.code, "from": old.isoformat(), "to": valid_from.isoformat()}
+    if adjacent:
+        data["previous_ends"] = valid_from.isoformat()
+    if index == 0:
+        staff.start_date = valid_from
+        staff.save(update_fields=["start_date"])
+        data["start_date"] = valid_from.isoformat()
+    log(instance=staff, action="people.membership_start_corrected", user=user, data=data)
+    return row
+
+
+def staff_start_date_correct(*, staff: StaffMember, start_date: datetime.date, user: User | None = None) -> StaffMember:
+    """Correct a person's 着任日: the start of their first department-history row moves with it."""
+    first = DepartmentMembership.objects.filter(staff=staff).order_by("valid_from").first()
+    if first is None:
+        raise PeopleError(_("この職員には所属履歴がありません。"))
+    membership_start_correct(membership=first, valid_from=start_date, user=user)
+    return StaffMember.objects.get(pk=staff.pk)
