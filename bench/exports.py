@@ -225,6 +225,10 @@ def main(argv=None) -> int:
     hr = StaffMember.objects.filter(municipality=municipality, role=StaffMember.Role.HR, is_active=True).first()
     client = Client(HTTP_HOST=HOST, secure=True)  # production settings: https behind the proxy
     client.force_login(hr.user)
+    # HR must have passed a second factor (decision 0025); the bench's session says it did.
+    from tests.helpers import mark_second_factor_passed
+
+    mark_second_factor_passed(client, hr.user)
     base = reverse("reports_admin:completion_records")
     urls = {
         "csv": f"{base}?export=csv",
