@@ -168,10 +168,9 @@ class Heartbeat(threading.Thread):
 class ResilientWorker(Worker):
     """db_worker's Worker with leases, bounded retries and a loop no database error ends."""
 
-    reap_every = 5.0  # seconds between two looks for expired leases
-
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.reap_every = min(5.0, _lease_seconds() / 2)  # seconds between two looks for expired leases
         self._last_reap = 0.0
         self.failures = 0
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 import time
 import uuid
 from collections import defaultdict
@@ -26,6 +27,9 @@ from .models import Assignment, ReminderLog, TrainingCycle
 from .services import BATCH, BEFORE_DUE_DAYS, ESCALATE_AFTER_DAYS, OVERDUE_EVERY_DAYS, TrainingError
 
 logger = logging.getLogger(__name__)
+
+# Not a refusal of the message: the connection to the mail server went away.
+LOST_CONNECTION = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)
 
 
 def reminder_due(
@@ -156,7 +160,17 @@ def _send(messages: list[tuple[list[int], EmailMessage]]) -> tuple[int, int]:
                 ReminderLog.objects.filter(pk__in=waiting, sent_at__isnull=True).update(claimed_at=timezone.now())
                 renewed = time.monotonic()
             try:
-                mail.send_messages([message])
+                try:
+                    mail.send_messages([message])
+                except LOST_CONNECTION:
+                    # The server dropped the connection (restarted, idle timeout): once more on a
+                    # new one. Dropped again, the run stops; the rows stay claimed for the next.
+                    logger.warning("training: mail server connection lost; reconnecting")
+                    mail.close()
+                    mail.open()
+                    mail.send_messages([message])
+            except LOST_CONNECTION:
+                raise
             except Exception:
                 logger.exception("training: reminder %s not sent", log_ids)
                 ReminderLog.objects.filter(pk__in=log_ids, sent_at__isnull=True).delete()

@@ -179,7 +179,7 @@ def test_a_build_that_stopped_moving_is_shown_as_stalled(hr, waiting, settings, 
 
     assert bundle.is_stalled and bundle.state == "stalled" and not bundle.is_active
     assert "作成が止まっています（1/3件のまま10分以上進んでいません）。" in page
-    assert "作成していた処理が中断されたようです。「もう一度作成する」で最初から作り直せます。" in page
+    assert "作成していた処理が中断されたようです。「もう一度作成する」で、作成済みの分の続きから作成します。" in page
     assert f'<form class="w-mt-4" method="post" action="{requeue_url(bundle)}">' in page
     assert "csrfmiddlewaretoken" in page and "もう一度作成する</button>" in page
     assert "data-status-url" not in page and "状況を更新" not in page  # nothing to watch any more
@@ -235,13 +235,14 @@ def test_hr_builds_a_stalled_bundle_again(hr, world, waiting, django_capture_on_
 
 
 def test_requeue_waits_for_the_worker_like_a_new_request(hr, waiting):
-    """Without a commit the new task never runs: the bundle is queued again, from nothing."""
+    """Without a commit the new task never runs: the bundle is queued again, keeping the PDFs
+    written so far (the new run resumes after them, decision 0034)."""
     bundle = stop(waiting, done=2)
 
     hr.post(requeue_url(bundle))
 
     bundle.refresh_from_db()
-    assert (bundle.status, bundle.done, bundle.started_at) == (Status.QUEUED, 0, None)
+    assert (bundle.status, bundle.done, bundle.started_at) == (Status.QUEUED, 2, None)
     assert not bundle.is_stalled and CertificateBundle.objects.active().get() == bundle
 
 
