@@ -26,6 +26,7 @@ or a ZIP is wrong.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -272,6 +273,8 @@ def kill_zip(base: Path, env: dict, pdfs: int) -> bool:
         task_id,
     )[0]
     status, built, name, result = row
+    if isinstance(result, str):  # jsonb comes back as text through Django's cursor
+        result = json.loads(result)
     storage = FileSystemStorage(location=env["DRILL_PRIVATE_ROOT"])
     with storage.open(name, "rb") as handle, zipfile.ZipFile(handle) as archive:
         names = archive.namelist()

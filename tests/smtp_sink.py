@@ -82,6 +82,7 @@ class Sink:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self.process.stdout.close()
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def test_reminders_killed_mid_run_are_all_sent_by_the_next_worker_none_twice_but
         task_id = task_enqueue("training.tasks.reminders_send", on=today.isoformat())
         first = WorkerProcess(name="drill-a", env=env, log=tmp_path / "worker-a.log")
         workers.append(first)
-        wait_for(lambda: len(sink.accepted()) >= 12, timeout=60, what="12 mails accepted")
+        wait_for(lambda: len(sink.accepted()) >= 12, timeout=600, what="12 mails accepted")
         first.kill()
         killed_at = timezone.now()
         accepted_before = len(sink.accepted())
@@ -99,7 +99,7 @@ def test_reminders_killed_mid_run_are_all_sent_by_the_next_worker_none_twice_but
         workers.append(second)
         row = wait_for(
             lambda: (r := task_row(task_id)).status == TaskResultStatus.SUCCESSFUL and r,
-            timeout=90,
+            timeout=600,
             what="the task to finish on the second worker",
         )
     finally:
@@ -112,7 +112,8 @@ def test_reminders_killed_mid_run_are_all_sent_by_the_next_worker_none_twice_but
     assert row.worker_ids == ["drill-a", "drill-b"] and len(accepted) - 1 <= 40
     assert fresh(lambda: ReminderLog.objects.filter(sent_at__isnull=True).count()) == 0
     assert fresh(lambda: ReminderLog.objects.count()) == 40
-    assert (row.finished_at - killed_at).total_seconds() < 60
+    # Taken over by lease expiry (3 s here), not by anyone noticing: finished soon after.
+    assert (row.finished_at - killed_at).total_seconds() < 180
     assert "lost its lease" in (tmp_path / "worker-b.log").read_text()
 
 
@@ -150,7 +151,7 @@ def test_a_certificate_zip_killed_mid_build_resumes_after_the_last_pdf_written(t
     task_id = task_enqueue("reports.tasks.certificate_bundle_build", bundle_id=bundle.pk)
     first = WorkerProcess(name="zip-a", env=env, log=tmp_path / "worker-a.log")
     workers.append(first)
-    wait_for(lambda: fresh(lambda: CertificateBundle.objects.get(pk=bundle.pk).done >= 8), timeout=120, what="8 PDFs")
+    wait_for(lambda: fresh(lambda: CertificateBundle.objects.get(pk=bundle.pk).done >= 8), timeout=600, what="8 PDFs")
     first.kill()
     stopped = fresh(lambda: CertificateBundle.objects.get(pk=bundle.pk))
     assert stopped.status == CertificateBundle.Status.RUNNING and 8 <= stopped.done < 24
@@ -160,7 +161,7 @@ def test_a_certificate_zip_killed_mid_build_resumes_after_the_last_pdf_written(t
     workers.append(second)
     row = wait_for(
         lambda: (r := task_row(task_id)).status == TaskResultStatus.SUCCESSFUL and r,
-        timeout=120,
+        timeout=600,
         what="the ZIP to be finished by the second worker",
     )
 
