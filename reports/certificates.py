@@ -87,14 +87,25 @@ def certificate_filename(record: CompletionRecord) -> str:
     return f"{name or record.verification_code}.pdf"
 
 
-def certificates_zip(records: Iterable[CompletionRecord], *, progress: Callable[[int], None] | None = None):
+def certificates_zip(
+    records: Iterable[CompletionRecord],
+    *,
+    progress: Callable[[int], None] | None = None,
+    pdf_of: Callable[[CompletionRecord], bytes] | None = None,
+):
     """A ZIP of one PDF per record, written to a temporary file on disk (returned at position 0,
     for the caller to store or send, and close). PDFs are already compressed: stored, not deflated.
     Names are 職員番号_氏名.pdf; a second record of the same person gets _2, _3. One PDF is in
-    memory at a time; `progress(count)` is called after each PDF written."""
-    from weasyprint.text.fonts import FontConfiguration
+    memory at a time; `progress(count)` is called after each PDF written. `pdf_of` gives a
+    record's PDF (a certificate ZIP reads those it rendered earlier); rendered here by default."""
+    if pdf_of is None:
+        from weasyprint.text.fonts import FontConfiguration
 
-    font_config = FontConfiguration()
+        font_config = FontConfiguration()
+
+        def pdf_of(record):
+            return certificate_pdf(record, font_config=font_config)
+
     out = tempfile.TemporaryFile(prefix="certificates-", suffix=".zip")  # noqa: SIM115 - returned open
     try:
         seen: dict[str, int] = {}
@@ -104,7 +115,7 @@ def certificates_zip(records: Iterable[CompletionRecord], *, progress: Callable[
                 seen[name] = seen.get(name, 0) + 1
                 if seen[name] > 1:
                     name = f"{name[:-4]}_{seen[name]}.pdf"
-                archive.writestr(name, certificate_pdf(record, font_config=font_config))
+                archive.writestr(name, pdf_of(record))
                 if progress is not None:
                     progress(count)
         out.seek(0)

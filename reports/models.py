@@ -16,7 +16,10 @@ from people.models import Department, Municipality
 from sns_training.fiscal_year import fiscal_year_label as _fiscal_year_label
 
 REPORT_PERMISSION = "reports.view_reports"  # the same as reports.selectors.REPORT_PERMISSION
-STALL_SECONDS_DEFAULT = 600
+# A running build writes progress after every PDF (~0.15 s): a minute without it means its worker
+# died (decision 0034). A queued bundle may wait behind other builds: 10 minutes.
+STALL_SECONDS_DEFAULT = 60
+QUEUE_STALL_SECONDS_DEFAULT = 600
 
 
 def private_storage():
@@ -25,11 +28,29 @@ def private_storage():
     return storages["private"]
 
 
-def stall_cutoff() -> datetime.datetime:
-    """A bundle queued or running whose progress has not moved since this moment is taken as stalled
-    (its worker died): CERTIFICATE_BUNDLE_STALL_SECONDS, 10 minutes by default."""
-    seconds = getattr(settings, "CERTIFICATE_BUNDLE_STALL_SECONDS", STALL_SECONDS_DEFAULT)
-    return timezone.now() - datetime.timedelta(seconds=seconds)
+def stall_seconds() -> int:
+    return getattr(settings, "CERTIFICATE_BUNDLE_STALL_SECONDS", STALL_SECONDS_DEFAULT)
+
+
+def queue_stall_seconds() -> int:
+    """How long a queued bundle may wait: CERTIFICATE_BUNDLE_QUEUE_STALL_SECONDS, by default the
+    longer of 10 minutes and the running stall time."""
+    return getattr(
+        settings, "CERTIFICATE_BUNDLE_QUEUE_STALL_SECONDS", max(QUEUE_STALL_SECONDS_DEFAULT, stall_seconds())
+    )
+
+
+def stall_cutoff(*, queued: bool = False) -> datetime.datetime:
+    """A bundle running (or queued) whose progress has not moved since this moment is taken as
+    stalled (its worker died): CERTIFICATE_BUNDLE_STALL_SECONDS, one minute by default, for a
+    running build; queue_stall_seconds() for one still waiting."""
+    return timezone.now() - datetime.timedelta(seconds=queue_stall_seconds() if queued else stall_seconds())
+
+
+def _stalled_q() -> models.Q:
+    return models.Q(status=CertificateBundle.Status.RUNNING, progress_at__lt=stall_cutoff()) | models.Q(
+        status=CertificateBundle.Status.QUEUED, progress_at__lt=stall_cutoff(queued=True)
+    )
 
 
 def bundle_upload_to(instance, filename: str) -> str:
@@ -49,11 +70,11 @@ class CertificateBundleQuerySet(models.QuerySet):
 
     def active(self):
         """Still to be built or being built, with progress within the stall time."""
-        return self.in_progress().filter(progress_at__gte=stall_cutoff())
+        return self.in_progress().exclude(_stalled_q())
 
     def stalled(self):
         """Queued or running, but nothing has moved for the stall time: the worker died or none runs."""
-        return self.in_progress().filter(progress_at__lt=stall_cutoff())
+        return self.in_progress().filter(_stalled_q())
 
     def finished_before(self, moment: datetime.datetime):
         """Done or failed before `moment` (for the retention purge)."""
@@ -101,6 +122,9 @@ class CertificateBundle(models.Model):
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
     # Moved on request, claim and every progress write: the heartbeat that tells a stalled build.
     progress_at = models.DateTimeField(_("進捗の更新日時"), default=timezone.now)
+    # The highest record id whose PDF is stored in the work area: a build run again after its
+    # worker died resumes after it (decision 0034). Records are rendered in id order.
+    written_through = models.BigIntegerField(_("作成済みの最後の修了記録"), default=0, editable=False)
 
     objects = CertificateBundleQuerySet.as_manager()
 
@@ -119,7 +143,9 @@ class CertificateBundle(models.Model):
 
     @property
     def is_stalled(self) -> bool:
-        return self.is_in_progress and self.progress_at < stall_cutoff()
+        return self.is_in_progress and self.progress_at < stall_cutoff(
+            queued=self.status == CertificateBundle.Status.QUEUED
+        )
 
     @property
     def is_active(self) -> bool:

@@ -16,7 +16,7 @@ from people import scoping
 from people.models import Department, Municipality
 from quizzes.models import CompletionRecord
 
-from .models import STALL_SECONDS_DEFAULT, CertificateBundle
+from .models import CertificateBundle, queue_stall_seconds, stall_seconds
 
 REPORT_PERMISSION = "reports.view_reports"
 QUESTION_PERMISSION = "quizzes.view_scenarioquestion"
@@ -176,8 +176,8 @@ def bundle_status(bundle: CertificateBundle) -> dict:
     elif state == "stalled":
         message = _(
             "作成が止まっています（%(done)s/%(total)s件のまま%(minutes)s分以上進んでいません）。"
-            "作成していた処理が中断されたようです。「もう一度作成する」で最初から作り直せます。"
-        ) % {**values, "minutes": stall_minutes()}
+            "作成していた処理が中断されたようです。「もう一度作成する」で、作成済みの分の続きから作成します。"
+        ) % {**values, "minutes": stall_minutes(queued=bundle.status == CertificateBundle.Status.QUEUED)}
     elif state == "done":
         message = _("完成しました。修了証%(done)s件をZIPでダウンロードできます。") % values
     else:
@@ -193,5 +193,5 @@ def bundle_status(bundle: CertificateBundle) -> dict:
     }
 
 
-def stall_minutes() -> int:
-    return max(1, getattr(settings, "CERTIFICATE_BUNDLE_STALL_SECONDS", STALL_SECONDS_DEFAULT) // 60)
+def stall_minutes(*, queued: bool = False) -> int:
+    return max(1, (queue_stall_seconds() if queued else stall_seconds()) // 60)

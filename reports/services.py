@@ -23,6 +23,7 @@ from quizzes.models import CompletionRecord
 
 from . import certificates, selectors
 from .models import CertificateBundle
+from .models import stall_cutoff as models_stall_cutoff
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +155,9 @@ def certificate_bundle_request(
 
 @transaction.atomic
 def certificate_bundle_requeue(*, user, bundle: CertificateBundle) -> CertificateBundle:
-    """Build a stalled bundle again (its worker died, decision 0014): back to queued from nothing,
-    a new task enqueued on commit, the request logged again. A build of the same request already
+    """Build a stalled bundle again (its worker died, decision 0014): back to queued, keeping the
+    PDFs already written (the new run resumes after them, decision 0034), a new task enqueued on
+    commit, the request logged again. A build of the same request already
     under way is answered with that bundle; a bundle that is not stalled is a ReportsError."""
     from .tasks import certificate_bundle_build
 
@@ -179,11 +181,10 @@ def certificate_bundle_requeue(*, user, bundle: CertificateBundle) -> Certificat
         return other
     now = timezone.now()
     locked.status = CertificateBundle.Status.QUEUED
-    locked.done = 0
-    locked.started_at = None
+    locked.started_at = None  # the dead run's writes stop matching its claim
     locked.progress_at = now
     locked.error = ""
-    locked.save(update_fields=["status", "done", "started_at", "progress_at", "error"])
+    locked.save(update_fields=["status", "started_at", "progress_at", "error"])
     audit_bundle_requested(user=user, bundle=locked, requeued=True)
     transaction.on_commit(lambda: certificate_bundle_build.enqueue(bundle_id=locked.pk))
     return locked
@@ -203,6 +204,7 @@ def bundles_purge(*, older_than: datetime.timedelta) -> int:
                 continue
             if bundle.file:
                 bundle.file.storage.delete(bundle.file.name)
+            _work_delete(bundle)
             bundle.delete()
             deleted += 1
     return deleted
@@ -212,67 +214,122 @@ class _Superseded(Exception):
     """This run's claim is gone: the bundle was requeued after it looked stalled."""
 
 
-def certificate_bundle_build(*, bundle_id: int) -> dict:
-    """The task's work: claim a queued bundle (a second run of the same task does nothing), render
-    its certificates one at a time into a ZIP on a temporary file, store it in the private storage,
-    mark it done. Progress and the heartbeat (`progress_at`) are written every PROGRESS_EVERY PDFs,
-    outside any transaction, so the page sees them. Every write is tied to this run's claim
-    (`started_at`): a run whose bundle was requeued meanwhile stops and leaves it to the new run.
-    Any error marks the bundle failed with a message for HR (the details go to the log) and is
-    re-raised for the task backend to record."""
+def _work_dir(bundle: CertificateBundle) -> str:
+    """Where a build keeps the PDFs it has rendered (private storage), until the ZIP is stored."""
+    return f"certificate-bundles/work/{bundle.pk}"
+
+
+def _work_name(bundle: CertificateBundle, record_id: int) -> str:
+    return f"{_work_dir(bundle)}/{record_id}.pdf"
+
+
+def _work_delete(bundle: CertificateBundle) -> None:
+    storage = bundle.file.storage
+    try:
+        _dirs, files = storage.listdir(_work_dir(bundle))
+    except FileNotFoundError:
+        return
+    for name in files:
+        storage.delete(f"{_work_dir(bundle)}/{name}")
+
+
+def certificate_bundle_build(*, bundle_id: int, takeover: bool = False) -> dict:
+    """The task's work: claim a bundle queued, or running but stalled (its worker died and the task
+    runs again, decision 0034), render each certificate not yet written, in record id order, into
+    the private storage's work area, then put them in one ZIP, store it and mark the bundle done.
+    After every PDF one UPDATE records it (`done`, `written_through`) and moves the heartbeat
+    (`progress_at`), outside any transaction: the page sees progress, a build killed at any point
+    resumes after the last PDF it wrote, and one not moving for a minute shows as stalled. Every
+    write is tied to this run's claim (`started_at`): a run whose bundle was taken over stops.
+    `takeover`: this is the task run again by the worker (the previous run's worker died or lost
+    the database), so a bundle still marked running is claimed without waiting for the stall time.
+    Any other error marks the bundle failed with a message for HR (the details go to the log) and
+    is re-raised for the task backend to record; a database error is left to the worker to retry."""
+    from django.core.files.base import ContentFile
+    from django.db import InterfaceError, OperationalError
+    from django.db.models import Q
+
     claimed_at = timezone.now()
-    claimed = CertificateBundle.objects.filter(pk=bundle_id, status=CertificateBundle.Status.QUEUED).update(
-        status=CertificateBundle.Status.RUNNING, started_at=claimed_at, progress_at=claimed_at, done=0
+    Status = CertificateBundle.Status
+    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, progress_at__lt=models_stall_cutoff())
+    if takeover:
+        claimable |= Q(status=Status.RUNNING)
+    claimed = CertificateBundle.objects.filter(claimable, pk=bundle_id).update(
+        status=Status.RUNNING, started_at=claimed_at, progress_at=claimed_at
     )
     if not claimed:
         return {"bundle": bundle_id, "built": False}
     bundle = CertificateBundle.objects.select_related("municipality").get(pk=bundle_id)
-    mine = CertificateBundle.objects.filter(
-        pk=bundle_id, status=CertificateBundle.Status.RUNNING, started_at=claimed_at
-    )
-    written = 0
-
-    def progress(count: int) -> None:
-        nonlocal written
-        written = count
-        if count % PROGRESS_EVERY == 0 and not mine.update(done=count, progress_at=timezone.now()):
-            raise _Superseded
-
+    mine = CertificateBundle.objects.filter(pk=bundle_id, status=Status.RUNNING, started_at=claimed_at)
+    storage = bundle.file.storage
+    resumed_from = bundle.done if bundle.written_through else 0
+    if resumed_from:
+        logger.warning(
+            "Certificate bundle %s resumes after record %s (%s PDFs written)",
+            bundle_id,
+            bundle.written_through,
+            resumed_from,
+        )
+    written = resumed_from
     stored = ""
     try:
-        archive = certificates.certificates_zip(
-            selectors.bundle_records(bundle).iterator(chunk_size=200), progress=progress
-        )
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        records = selectors.bundle_records(bundle).order_by("pk")
+        for record in records.filter(pk__gt=bundle.written_through).iterator(chunk_size=200):
+            name = _work_name(bundle, record.pk)
+            if storage.exists(name):  # left half-written by a run killed while saving it
+                storage.delete(name)
+            storage.save(name, ContentFile(certificates.certificate_pdf(record, font_config=font_config)))
+            written += 1
+            if not mine.update(done=written, written_through=record.pk, progress_at=timezone.now()):
+                raise _Superseded
+
+        def read_pdf(record) -> bytes:
+            with storage.open(_work_name(bundle, record.pk), "rb") as handle:
+                return handle.read()
+
+        def beat(count: int) -> None:
+            if count % (PROGRESS_EVERY * 10) == 0 and not mine.update(progress_at=timezone.now()):
+                raise _Superseded
+
+        archive = certificates.certificates_zip(records.iterator(chunk_size=200), progress=beat, pdf_of=read_pdf)
         with archive:
             size = archive.seek(0, 2)
             archive.seek(0)
             bundle.file.save("certificates.zip", File(archive), save=False)
             stored = bundle.file.name
         now = timezone.now()
-        if not mine.update(
-            status=CertificateBundle.Status.DONE, done=written, file=stored, size=size, finished_at=now, progress_at=now
-        ):
+        if not mine.update(status=Status.DONE, done=written, file=stored, size=size, finished_at=now, progress_at=now):
             raise _Superseded
+        _work_delete(bundle)
     except _Superseded:
-        logger.warning("Certificate bundle %s was requeued while this run built it; stopped", bundle_id)
+        logger.warning("Certificate bundle %s was taken over while this run built it; stopped", bundle_id)
         if stored:
             bundle.file.storage.delete(stored)
         return {"bundle": bundle_id, "built": False, "superseded": True}
+    except (OperationalError, InterfaceError):
+        # The database went away: the worker runs the task again (bounded), which resumes here.
+        if stored:
+            bundle.file.storage.delete(stored)
+        raise
     except Exception as exc:
         logger.exception("Certificate bundle %s failed", bundle_id)
         if stored:
             bundle.file.storage.delete(stored)
         now = timezone.now()
         mine.update(
-            status=CertificateBundle.Status.FAILED,
+            status=Status.FAILED,
             done=written,
             file="",
             error=_failure_message(exc),
             finished_at=now,
             progress_at=now,
         )
+        _work_delete(bundle)
         raise
-    return {"bundle": bundle_id, "built": True, "pdfs": written, "bytes": size}
+    return {"bundle": bundle_id, "built": True, "pdfs": written, "bytes": size, "resumed_from": resumed_from}
 
 
 def _failure_message(exc: Exception) -> str:

@@ -245,7 +245,7 @@ class AssignmentException(models.Model):
 
 class ReminderLog(models.Model):
     """Every reminder: claimed by inserting this row first (unique per person, cycle, kind and day),
-    sent only by whoever inserted it, then stamped `sent_at`. `sent_on` is the day the schedule
+    sent only by whoever holds the claim, stamped `sent_at` as soon as the mail server accepts it. `sent_on` is the day the schedule
     meant it for (a catch-up run sends a missed day's reminder once, under that day)."""
 
     class Kind(models.TextChoices):
@@ -263,6 +263,10 @@ class ReminderLog(models.Model):
     sent_on = models.DateField(_("送信予定日"))
     recipient = models.CharField(_("宛先"), max_length=1000)
     claim = models.UUIDField(db_index=True, editable=False)
+    # When the claim was taken or last renewed by the run sending it: an unsent row older than
+    # REMINDER_CLAIM_STALE_SECONDS was left by a run that died, and the next run sends it
+    # (decision 0034). Empty on rows written before that: never resent (maybe delivered).
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

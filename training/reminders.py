@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,6 +27,9 @@ from .models import Assignment, ReminderLog, TrainingCycle
 from .services import BATCH, BEFORE_DUE_DAYS, ESCALATE_AFTER_DAYS, OVERDUE_EVERY_DAYS, TrainingError
 
 logger = logging.getLogger(__name__)
+
+# Not a refusal of the message: the connection to the mail server went away.
+LOST_CONNECTION = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)
 
 
 def reminder_due(
@@ -47,18 +53,59 @@ def reminder_due(
     return kind, day
 
 
-def _claim(rows: list[ReminderLog]) -> dict[int, int]:
+def _stale_cutoff(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(seconds=getattr(settings, "REMINDER_CLAIM_STALE_SECONDS", 120))
+
+
+def _claim(rows: list[ReminderLog], *, token: uuid.UUID | None = None) -> dict[int, int]:
     """Insert the log rows (at most one per person), skipping any that exist (unique per person,
-    cycle, kind and day), and return {staff id: log id} of those this call inserted: only those
-    are sent. A concurrent or repeated run inserts nothing for a reminder already claimed, so it
-    never sends it twice."""
+    cycle, kind and day), and return {staff id: log id} of the unsent rows this call holds: only
+    those are sent. A concurrent or repeated run inserts nothing for a reminder already claimed,
+    so it never sends it twice. An existing row still unsent is taken over (decision 0034) when
+    it carries this `token` (the same task run again after its worker died) or its claim went
+    stale (REMINDER_CLAIM_STALE_SECONDS without renewal: the run that held it died)."""
     if not rows:
         return {}
-    token = uuid.uuid4()
+    token = token or uuid.uuid4()
+    now = timezone.now()
     for row in rows:
         row.claim = token
+        row.claimed_at = now
     ReminderLog.objects.bulk_create(rows, ignore_conflicts=True)
-    return dict(ReminderLog.objects.filter(claim=token).values_list("staff_id", "pk"))
+    wanted = {(row.staff_id, row.cycle_id, row.kind, row.sent_on) for row in rows}
+    left = [
+        pk
+        for pk, *key in ReminderLog.objects.filter(
+            Q(claimed_at__lt=_stale_cutoff(now)) | Q(claim=token),
+            cycle_id__in={row.cycle_id for row in rows},
+            staff_id__in={row.staff_id for row in rows},
+            sent_at__isnull=True,
+        ).values_list("pk", "staff_id", "cycle_id", "kind", "sent_on")
+        if tuple(key) in wanted
+    ]
+    if left:
+        _adopt(left, token=token, now=now)
+    held = ReminderLog.objects.filter(
+        claim=token,
+        sent_at__isnull=True,
+        cycle_id__in={row.cycle_id for row in rows},
+        staff_id__in={row.staff_id for row in rows},
+    ).values_list("pk", "staff_id", "cycle_id", "kind", "sent_on")
+    return {staff_id: pk for pk, staff_id, *key in held if (staff_id, *key) in wanted}
+
+
+def _adopt(pks: Sequence[int], *, token: uuid.UUID, now: datetime.datetime, fresh_claims: Sequence = ()) -> int:
+    """Take over unsent rows left by a run that died: one UPDATE that re-checks they are still
+    unsent and stale (or already ours, or handed to us by `fresh_claims`), so of two runs adopting
+    at once only one gets each row."""
+    taken = ReminderLog.objects.filter(
+        Q(claimed_at__lt=_stale_cutoff(now)) | Q(claim=token) | Q(claim__in=list(fresh_claims)),
+        pk__in=list(pks),
+        sent_at__isnull=True,
+    ).update(claim=token, claimed_at=now)
+    if taken:
+        logger.warning("training: %d claimed but unsent reminder(s) taken over by claim %s", taken, token)
+    return taken
 
 
 def course_url(guideline) -> str:
@@ -94,47 +141,111 @@ def _reminder_message(log_row: ReminderLog, *, on: datetime.date, url: str) -> E
 
 
 def _send(messages: list[tuple[list[int], EmailMessage]]) -> tuple[int, int]:
-    """Send each message; stamp its log rows sent, or delete them when sending failed (so a later
-    run tries again: a refused message was not sent)."""
-    sent, failed = [], []
-    if messages:
-        mail = get_connection()
-        try:
-            mail.open()
-            for log_ids, message in messages:
+    """Send each message and stamp its log rows sent the moment the mail server has accepted it
+    (one UPDATE, committed at once), so a crash loses no record of a delivered mail; delete the
+    rows of a refused message (a later run tries again: it was not sent). While sending, the
+    claim of the rows still waiting is renewed, so no other run takes them over as stale. A crash
+    leaves only the one mail in flight unstamped: the next run sends that one again."""
+    sent = failed = 0
+    if not messages:
+        return 0, 0
+    renew_every = getattr(settings, "REMINDER_CLAIM_STALE_SECONDS", 120) / 4
+    renewed = time.monotonic()
+    mail = get_connection()
+    try:
+        mail.open()
+        for index, (log_ids, message) in enumerate(messages):
+            if time.monotonic() - renewed >= renew_every:
+                waiting = [pk for ids, _m in messages[index:] for pk in ids]
+                ReminderLog.objects.filter(pk__in=waiting, sent_at__isnull=True).update(claimed_at=timezone.now())
+                renewed = time.monotonic()
+            try:
                 try:
                     mail.send_messages([message])
-                except Exception:
-                    logger.exception("training: reminder %s not sent", log_ids)
-                    failed.extend(log_ids)
-                else:
-                    sent.extend(log_ids)
-        finally:
-            mail.close()
-    if sent:
-        ReminderLog.objects.filter(pk__in=sent).update(sent_at=timezone.now())
-    if failed:
-        ReminderLog.objects.filter(pk__in=failed).delete()
-    return len(sent), len(failed)
+                except LOST_CONNECTION:
+                    # The server dropped the connection (restarted, idle timeout): once more on a
+                    # new one. Dropped again, the run stops; the rows stay claimed for the next.
+                    logger.warning("training: mail server connection lost; reconnecting")
+                    mail.close()
+                    mail.open()
+                    mail.send_messages([message])
+            except LOST_CONNECTION:
+                raise
+            except Exception:
+                logger.exception("training: reminder %s not sent", log_ids)
+                ReminderLog.objects.filter(pk__in=log_ids, sent_at__isnull=True).delete()
+                failed += len(log_ids)
+            else:
+                ReminderLog.objects.filter(pk__in=log_ids).update(sent_at=timezone.now())
+                sent += len(log_ids)
+    finally:
+        mail.close()
+    return sent, failed
 
 
-def reminders_deliver(*, log_ids: Sequence[int], on: datetime.date | None = None) -> int:
-    """Send the claimed, unsent reminders to their assignees (the task the 督促 button enqueues,
-    and the daily run's own sending). Returns how many were sent."""
-    on = on or timezone.localdate()
-    rows = list(
-        ReminderLog.objects.filter(pk__in=log_ids, sent_at__isnull=True)
-        .exclude(kind=ReminderLog.Kind.ESCALATION)
-        .select_related("staff", "assignment", "cycle__guideline")
-    )
+def _messages(rows, *, on: datetime.date) -> list[tuple[list[int], EmailMessage]]:
     urls: dict[int, str] = {}
     messages = []
     for row in rows:
         if row.cycle_id not in urls:
             urls[row.cycle_id] = course_url(row.cycle.guideline)
         messages.append(([row.pk], _reminder_message(row, on=on, url=urls[row.cycle_id])))
-    sent, _failed = _send(messages)
+    return messages
+
+
+def reminders_deliver(
+    *,
+    log_ids: Sequence[int],
+    on: datetime.date | None = None,
+    claim: str | None = None,
+    token: uuid.UUID | None = None,
+) -> int:
+    """Send the claimed, unsent reminders to their assignees (the task the 督促 button enqueues).
+    `claim` is the request's claim, handed to this delivery; `token` this task run's own (the same
+    when the task runs again after its worker died). Rows claimed by another live run are left to
+    it. Returns how many were sent."""
+    on = on or timezone.localdate()
+    token = token or uuid.uuid4()
+    now = timezone.now()
+    ids = list(
+        ReminderLog.objects.filter(pk__in=log_ids, sent_at__isnull=True)
+        .exclude(kind=ReminderLog.Kind.ESCALATION)
+        .values_list("pk", flat=True)
+    )
+    if claim is None:
+        # Enqueued before decision 0034: the rows have no delivery claim; take them all.
+        ReminderLog.objects.filter(pk__in=ids, sent_at__isnull=True).update(claim=token, claimed_at=now)
+    else:
+        _adopt(ids, token=token, now=now, fresh_claims=[claim])
+    rows = (
+        ReminderLog.objects.filter(pk__in=ids, claim=token, sent_at__isnull=True)
+        .select_related("staff", "assignment", "cycle__guideline")
+        .order_by("pk")
+    )
+    sent, _failed = _send(_messages(rows, on=on))
     return sent
+
+
+def _manual_orphans(on: datetime.date, token: uuid.UUID) -> dict[str, int]:
+    """督促 claimed but never delivered (the delivery task's worker died for good): the daily run
+    sends those of the last week whose person is still open, once their claim is stale."""
+    now = timezone.now()
+    ids = list(
+        ReminderLog.objects.filter(
+            kind=ReminderLog.Kind.MANUAL,
+            sent_at__isnull=True,
+            claimed_at__lt=_stale_cutoff(now),
+            sent_on__gte=on - datetime.timedelta(days=OVERDUE_EVERY_DAYS),
+            assignment__in=Assignment.objects.open(),
+        ).values_list("pk", flat=True)
+    )
+    if not ids or not _adopt(ids, token=token, now=now):
+        return {"sent": 0, "failed": 0}
+    rows = ReminderLog.objects.filter(pk__in=ids, claim=token, sent_at__isnull=True).select_related(
+        "staff", "assignment", "cycle__guideline"
+    )
+    sent, failed = _send(_messages(rows, on=on))
+    return {"sent": sent, "failed": failed}
 
 
 class AlreadyReminded(TrainingError):
@@ -149,7 +260,7 @@ class NoEmail(CannotRemind):
     """The person has no e-mail address: the 所属長 prints the list instead (decision 0032)."""
 
 
-def _manual_claim(*, assignment: Assignment, user, on: datetime.date) -> int:
+def _manual_claim(*, assignment: Assignment, user, on: datetime.date, token: uuid.UUID) -> int:
     """The one rule of the 督促 (decision 0011): lock the assignment, refuse what cannot be sent,
     claim today's `manual` row (the unique constraint makes it once per person, cycle and day),
     log who pressed. Returns the claimed log id; the caller enqueues delivery on commit."""
@@ -180,7 +291,8 @@ def _manual_claim(*, assignment: Assignment, user, on: datetime.date) -> int:
                 recipient=email,
                 sent_by=user,
             )
-        ]
+        ],
+        token=token,
     )
     if not claimed:
         raise AlreadyReminded(
@@ -202,8 +314,9 @@ def reminder_send_now(*, assignment: Assignment, user, on: datetime.date | None 
     claim commits with this transaction; the e-mail goes out through the task backend after it."""
     from . import tasks
 
-    log_id = _manual_claim(assignment=assignment, user=user, on=on or timezone.localdate())
-    transaction.on_commit(lambda: tasks.reminders_deliver.enqueue(log_ids=[log_id]))
+    token = uuid.uuid4()
+    log_id = _manual_claim(assignment=assignment, user=user, on=on or timezone.localdate(), token=token)
+    transaction.on_commit(lambda: tasks.reminders_deliver.enqueue(log_ids=[log_id], claim=str(token)))
     return ReminderLog.objects.get(pk=log_id)
 
 
@@ -218,12 +331,13 @@ def reminders_send_now_all(
     from . import tasks
 
     on = on or timezone.localdate()
+    token = uuid.uuid4()
     counts = {"sent": 0, "already": 0, "no_email": 0, "skipped": 0}
     log_ids = []
     for assignment in assignments:
         try:
             with transaction.atomic():
-                log_ids.append(_manual_claim(assignment=assignment, user=user, on=on))
+                log_ids.append(_manual_claim(assignment=assignment, user=user, on=on, token=token))
         except AlreadyReminded:
             counts["already"] += 1
         except NoEmail:
@@ -232,11 +346,11 @@ def reminders_send_now_all(
             counts["skipped"] += 1
     counts["sent"] = len(log_ids)
     if log_ids:
-        transaction.on_commit(lambda: tasks.reminders_deliver.enqueue(log_ids=log_ids))
+        transaction.on_commit(lambda: tasks.reminders_deliver.enqueue(log_ids=log_ids, claim=str(token)))
     return counts
 
 
-def _assignee_reminders(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
+def _assignee_reminders(cycle: TrainingCycle, on: datetime.date, token: uuid.UUID) -> dict[str, int]:
     """Claim and send the day's reminders of one cycle, a thousand assignments at a time (keyset
     pages on the id: memory does not grow with the audience)."""
     counts = {"sent": 0, "failed": 0, "no_email": 0}
@@ -271,7 +385,7 @@ def _assignee_reminders(cycle: TrainingCycle, on: datetime.date) -> dict[str, in
                     recipient=assignment.staff.user.email,
                 )
             )
-        claimed = _claim(rows)
+        claimed = _claim(rows, token=token)
         messages = []
         for row in rows:
             if row.staff_id in claimed:
@@ -285,7 +399,7 @@ def _assignee_reminders(cycle: TrainingCycle, on: datetime.date) -> dict[str, in
 HR = "hr"  # the group of people without a 所属長 above them: HR hears of them (decision 0032)
 
 
-def _escalations(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
+def _escalations(cycle: TrainingCycle, on: datetime.date, token: uuid.UUID) -> dict[str, int]:
     """Tell each 所属長 of the people who reached 14 days past due since the last run: one e-mail
     per 所属長 (the nearest one above the person, training/heads.py), listing all their people
     still open 14 days or more past due, those without e-mail included. People with no 所属長
@@ -327,7 +441,7 @@ def _escalations(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
                 recipient=", ".join(recipients or [head.email for head in recipients_of[group]]),
             )
         )
-    claimed_staff = _claim(rows)
+    claimed_staff = _claim(rows, token=token)
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     messages = []
     for group, people in groups.items():
@@ -367,16 +481,21 @@ def _escalations(cycle: TrainingCycle, on: datetime.date) -> dict[str, int]:
     return counts
 
 
-def reminders_send(*, on: datetime.date | None = None) -> dict[str, int]:
+def reminders_send(*, on: datetime.date | None = None, token: uuid.UUID | None = None) -> dict[str, int]:
     """The daily run (training.tasks.reminders_send): for every cycle running today, each open
     assignee's scheduled reminder and the 所属長 escalations, each sent at most once however
-    often this runs. Staff without e-mail get none (their 所属長's page lists them)."""
+    often this runs. Staff without e-mail get none (their 所属長's page lists them). `token` is
+    the task run's id: run again after its worker died, it sends what it had claimed and not sent
+    (decision 0034); so does any later run once that claim is stale, and 督促 never delivered."""
     on = on or timezone.localdate()
+    token = token or uuid.uuid4()
     totals: dict[str, int] = defaultdict(int)
     for cycle in TrainingCycle.objects.running_on(on).select_related("guideline"):
-        for name, value in _assignee_reminders(cycle, on).items():
+        for name, value in _assignee_reminders(cycle, on, token).items():
             totals[f"reminders_{name}"] += value
-        for name, value in _escalations(cycle, on).items():
+        for name, value in _escalations(cycle, on, token).items():
             totals[f"escalations_{name}"] += value
+    for name, value in _manual_orphans(on, token).items():
+        totals[f"manual_{name}"] += value
     logger.info("training: reminders for %s: %s", on, dict(totals))
     return dict(totals)

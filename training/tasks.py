@@ -4,25 +4,33 @@ production, the immediate backend in development and tests)."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from . import services
 
 
-@task()
-def reminders_send(on: str | None = None) -> dict[str, int]:
+def _token(context: TaskContext) -> uuid.UUID:
+    """The task's id as the claim of the reminders it sends: the same task run again after its
+    worker died (decision 0034) finds the reminders it claimed and had not sent."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"task:{context.task_result.id}")
+
+
+@task(takes_context=True)
+def reminders_send(context: TaskContext, on: str | None = None) -> dict[str, int]:
     """The daily reminder run; `manage.py send_reminders` enqueues it (cron, docs/decisions/0011).
     `on` is an ISO date (task arguments are JSON); today in Japan when omitted."""
     day = datetime.date.fromisoformat(on) if on else timezone.localdate()
-    return services.reminders_send(on=day)
+    return services.reminders_send(on=day, token=_token(context))
 
 
-@task()
-def reminders_deliver(log_ids: list[int]) -> int:
-    """Send reminders already claimed in the log (a 所属長's 督促), after the claim commits."""
-    return services.reminders_deliver(log_ids=log_ids)
+@task(takes_context=True)
+def reminders_deliver(context: TaskContext, log_ids: list[int], claim: str | None = None) -> int:
+    """Send reminders already claimed in the log (a 所属長's 督促), after the claim commits;
+    `claim` is the request's claim handed to this delivery (absent in tasks queued before 0034)."""
+    return services.reminders_deliver(log_ids=log_ids, claim=claim, token=_token(context))
 
 
 @task()

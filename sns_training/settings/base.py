@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_tasks",
+    # The task table is installed everywhere (the worker tests run a real db_worker against the
+    # test database); only production uses it as the backend (TASKS below, decision 0034).
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     # Single sign-on (identity/sso.py, docs/decisions/0024-sso.md).
@@ -393,3 +396,15 @@ LOGGING = {
 # (password / directory) and writes every attempt to the access log.
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "identity.directory.MunicipalityDirectoryBackend"]
 ACCOUNT_FORMS = {**ACCOUNT_FORMS, "login": "identity.forms.MunicipalityLoginForm"}
+
+# --- Background worker (manage.py run_worker, docs/decisions/0034-worker-resilience.md) ---------
+# A running task renews its lease every WORKER_HEARTBEAT_SECONDS; a lease not renewed for
+# WORKER_LEASE_SECONDS means its worker died: the task is run again, at most WORKER_MAX_ATTEMPTS
+# times in all, then marked failed. Database errors are retried with back-off up to this cap.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("DJANGO_WORKER_HEARTBEAT_SECONDS", "5"))
+WORKER_LEASE_SECONDS = float(os.environ.get("DJANGO_WORKER_LEASE_SECONDS", "30"))
+WORKER_MAX_ATTEMPTS = int(os.environ.get("DJANGO_WORKER_MAX_ATTEMPTS", "3"))
+WORKER_BACKOFF_MAX_SECONDS = float(os.environ.get("DJANGO_WORKER_BACKOFF_MAX_SECONDS", "30"))
+# A claimed reminder not sent and not renewed for this long was left by a run that died: the next
+# run sends it (training/reminders.py).
+REMINDER_CLAIM_STALE_SECONDS = int(os.environ.get("DJANGO_REMINDER_CLAIM_STALE_SECONDS", "120"))

@@ -56,8 +56,8 @@ elif os.environ.get("DJANGO_ALLOW_CONSOLE_EMAIL") != "1":
         "or DJANGO_ALLOW_CONSOLE_EMAIL=1 to print mail to the log on purpose."
     )
 # Background tasks (training reminders) are stored in the database and run by
-# `manage.py db_worker`; django-tasks 0.12 ships this backend as the django-tasks-db package.
-INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]  # noqa: F405
+# `manage.py run_worker` (db_worker with leases and retries on database errors, decision 0034);
+# django-tasks 0.12 ships this backend as the django-tasks-db package (installed in base).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # X-Forwarded-For is believed only from these peers (log-in limits, people.adapters.client_ip);
 # by default a proxy on the same machine. Not allauth's ALLAUTH_TRUSTED_PROXY_COUNT, which

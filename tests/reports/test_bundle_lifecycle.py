@@ -9,6 +9,7 @@ import importlib
 import io
 import sys
 import types
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,7 @@ def test_a_build_that_stopped_moving_is_shown_as_stalled(hr, waiting, settings, 
 
     assert bundle.is_stalled and bundle.state == "stalled" and not bundle.is_active
     assert "作成が止まっています（1/3件のまま10分以上進んでいません）。" in page
-    assert "作成していた処理が中断されたようです。「もう一度作成する」で最初から作り直せます。" in page
+    assert "作成していた処理が中断されたようです。「もう一度作成する」で、作成済みの分の続きから作成します。" in page
     assert f'<form class="w-mt-4" method="post" action="{requeue_url(bundle)}">' in page
     assert "csrfmiddlewaretoken" in page and "もう一度作成する</button>" in page
     assert "data-status-url" not in page and "状況を更新" not in page  # nothing to watch any more
@@ -235,13 +236,14 @@ def test_hr_builds_a_stalled_bundle_again(hr, world, waiting, django_capture_on_
 
 
 def test_requeue_waits_for_the_worker_like_a_new_request(hr, waiting):
-    """Without a commit the new task never runs: the bundle is queued again, from nothing."""
+    """Without a commit the new task never runs: the bundle is queued again, keeping the PDFs
+    written so far (the new run resumes after them, decision 0034)."""
     bundle = stop(waiting, done=2)
 
     hr.post(requeue_url(bundle))
 
     bundle.refresh_from_db()
-    assert (bundle.status, bundle.done, bundle.started_at) == (Status.QUEUED, 0, None)
+    assert (bundle.status, bundle.done, bundle.started_at) == (Status.QUEUED, 2, None)
     assert not bundle.is_stalled and CertificateBundle.objects.active().get() == bundle
 
 
@@ -444,3 +446,71 @@ def test_the_purge_command_says_how_many_it_deleted(world, built):
     call_command("purge_certificate_bundles", "--days", "7", stdout=out)
     assert out.getvalue().strip() == "Deleted 1 certificate bundle(s) finished more than 7 day(s) ago."
     assert not CertificateBundle.objects.exists() and not storages["private"].exists(name)
+
+
+# --- Resuming after a crash (decision 0034) -------------------------------------------------------
+
+
+class _Killed(BaseException):
+    """What SIGKILL leaves behind, as far as the database and storage can tell: the run stops
+    between two PDFs (the real-process drill is tests/worker/test_worker_drills.py)."""
+
+
+def test_a_build_killed_mid_way_resumes_after_the_last_pdf_written(hr, waiting, monkeypatch):
+    render = certificates.certificate_pdf
+    rendered = []
+
+    def render_then_die(record, **kwargs):
+        if len(rendered) == 2:
+            raise _Killed
+        rendered.append(record.pk)
+        return render(record, **kwargs)
+
+    monkeypatch.setattr(certificates, "certificate_pdf", render_then_die)
+    with pytest.raises(_Killed):
+        services.certificate_bundle_build(bundle_id=waiting.pk)
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.done, waiting.written_through) == (Status.RUNNING, 2, rendered[-1])
+
+    # Run again by the worker after the lease expired: takes the running bundle over at once.
+    again = []
+    monkeypatch.setattr(
+        certificates, "certificate_pdf", lambda record, **kw: again.append(record.pk) or render(record, **kw)
+    )
+    result = services.certificate_bundle_build(bundle_id=waiting.pk, takeover=True)
+
+    assert result["built"] and result["resumed_from"] == 2 and result["pdfs"] == 3
+    assert len(again) == 1 and again[0] not in rendered  # only the PDF not yet written
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.done) == (Status.DONE, 3)
+    response = hr.get(download_url(waiting))
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        assert len(archive.namelist()) == 3 and all(archive.read(n).startswith(b"%PDF") for n in archive.namelist())
+    assert storages["private"].listdir(f"certificate-bundles/work/{waiting.pk}")[1] == []
+
+
+def test_a_running_build_not_taken_over_waits_for_the_stall_time(waiting):
+    """Without `takeover` (a duplicate task, not the worker's retry) a live build is left alone."""
+    CertificateBundle.objects.filter(pk=waiting.pk).update(status=Status.RUNNING, progress_at=timezone.now())
+    assert services.certificate_bundle_build(bundle_id=waiting.pk) == {"bundle": waiting.pk, "built": False}
+
+
+def test_a_build_is_stalled_after_a_minute_without_a_pdf_by_default(hr, waiting, settings):
+    for name in ("CERTIFICATE_BUNDLE_STALL_SECONDS", "CERTIFICATE_BUNDLE_QUEUE_STALL_SECONDS"):
+        if hasattr(settings, name):
+            delattr(settings, name)
+    now = timezone.now()
+    CertificateBundle.objects.filter(pk=waiting.pk).update(
+        status=Status.RUNNING, progress_at=now - datetime.timedelta(seconds=50)
+    )
+    waiting.refresh_from_db()
+    assert not waiting.is_stalled
+    CertificateBundle.objects.filter(pk=waiting.pk).update(progress_at=now - datetime.timedelta(seconds=61))
+    waiting.refresh_from_db()
+    assert waiting.is_stalled and "1分以上進んでいません" in hr.get(page_url(waiting)).content.decode()
+    # Still queued behind other builds is not stalled before ten minutes.
+    CertificateBundle.objects.filter(pk=waiting.pk).update(
+        status=Status.QUEUED, progress_at=now - datetime.timedelta(minutes=9)
+    )
+    waiting.refresh_from_db()
+    assert not waiting.is_stalled
