@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "quizzes",
     "reports",
     "training",
+    "selfcheck",
     "sns_training",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
