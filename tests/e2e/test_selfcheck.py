@@ -12,6 +12,11 @@ DRAFT = "窓口に来た小松原茂さん、生活保護の相談で大変そ�
 
 
 def test_paste_a_draft_see_the_highlights_and_follow_the_clause(page, accounts, axe_js):
+    from selfcheck import nlp
+
+    # The live server runs in this process: load GiNZA here first, as a gunicorn worker would have
+    # by its second request, so the first check is not also the model's load (seconds on a busy CI).
+    nlp.warm()
     account = accounts["ashiya"]
     page.set_viewport_size({"width": 360, "height": 740})
     log_in(page, account)
@@ -23,7 +28,8 @@ def test_paste_a_draft_see_the_highlights_and_follow_the_clause(page, accounts, 
     page.get_by_label("個人のアカウント（プライベート）").check()
     page.get_by_label("サービス").select_option("X")
     page.get_by_label("投稿する予定の日時（任意）").fill("20:30")
-    page.get_by_role("button", name="チェックする").click()
+    with page.expect_navigation(timeout=120_000):
+        page.get_by_role("button", name="チェックする").click()
 
     result = page.locator("#result")
     expect(result.get_by_role("heading", name="チェックの結果")).to_be_visible()
