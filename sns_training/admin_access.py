@@ -70,6 +70,12 @@ def _questions(user):
     return ScenarioQuestion.objects.visible_to(user)
 
 
+def _selfcheck_rules(user):
+    from selfcheck.models import SelfCheckRule
+
+    return SelfCheckRule.objects.visible_to(user)
+
+
 def _cycles(user):
     from training.models import TrainingCycle
 
@@ -110,6 +116,7 @@ def _login_admin_staff(user):
 
 
 questions_in_scope = _queryset_scope(_questions)
+selfcheck_rules_in_scope = _queryset_scope(_selfcheck_rules)
 login_admin_staff_in_scope = _queryset_scope(_login_admin_staff)
 
 
@@ -145,6 +152,8 @@ def revisions_in_scope(user, ids: Iterable, *, of: str) -> bool:
         return False
     if of == "page":
         return all(model == "page" for _oid, model in rows) and pages_in_scope(user, [oid for oid, _m in rows])
+    if of == "selfcheckrule":
+        return all(model == of for _oid, model in rows) and selfcheck_rules_in_scope(user, [oid for oid, _m in rows])
     return all(model == "scenarioquestion" for _oid, model in rows) and questions_in_scope(
         user, [oid for oid, _m in rows]
     )
@@ -158,7 +167,7 @@ def workflow_states_in_scope(user, ids: Iterable, *, of: str, object_id) -> bool
     if ids is None:
         return False
     rows = list(WorkflowState.objects.filter(pk__in=set(ids)).values_list("object_id", "base_content_type__model"))
-    model = "page" if of == "page" else "scenarioquestion"
+    model = {"page": "page", "selfcheckrule": "selfcheckrule"}.get(of, "scenarioquestion")
     return len(rows) == len(set(ids)) and all(oid == str(object_id) and m == model for oid, m in rows)
 
 
@@ -173,7 +182,7 @@ def task_states_in_scope(user, ids: Iterable, *, of: str, object_id) -> bool:
             "workflow_state__object_id", "workflow_state__base_content_type__model"
         )
     )
-    model = "page" if of == "page" else "scenarioquestion"
+    model = {"page": "page", "selfcheckrule": "selfcheckrule"}.get(of, "scenarioquestion")
     return len(rows) == len(set(ids)) and all(oid == str(object_id) and m == model for oid, m in rows)
 
 
@@ -293,6 +302,33 @@ def _question_workflow_state(request, kwargs) -> bool:
 def _question_task_state(request, kwargs) -> bool:
     return _question(request, kwargs) and task_states_in_scope(
         request.user, [kwargs["task_state_id"]], of="question", object_id=kwargs["pk"]
+    )
+
+
+def _selfcheck_rule(request, kwargs) -> bool:
+    return selfcheck_rules_in_scope(request.user, [kwargs["pk"]])
+
+
+def _selfcheck_rule_revision(request, kwargs) -> bool:
+    return _selfcheck_rule(request, kwargs) and revisions_in_scope(
+        request.user, [kwargs["revision_id"]], of="selfcheckrule"
+    )
+
+
+def _selfcheck_rule_compare(request, kwargs) -> bool:
+    revisions = [kwargs[k] for k in ("revision_id_a", "revision_id_b") if kwargs[k].isdigit()]
+    return _selfcheck_rule(request, kwargs) and revisions_in_scope(request.user, revisions, of="selfcheckrule")
+
+
+def _selfcheck_rule_workflow_state(request, kwargs) -> bool:
+    return _selfcheck_rule(request, kwargs) and workflow_states_in_scope(
+        request.user, [kwargs["workflow_state_id"]], of="selfcheckrule", object_id=kwargs["pk"]
+    )
+
+
+def _selfcheck_rule_task_state(request, kwargs) -> bool:
+    return _selfcheck_rule(request, kwargs) and task_states_in_scope(
+        request.user, [kwargs["task_state_id"]], of="selfcheckrule", object_id=kwargs["pk"]
     )
 
 
@@ -448,6 +484,24 @@ POLICIES: dict[str, Policy] = {
     "wagtailsnippetchoosers_quizzes_scenarioquestion:chosen": Policy(check=_question),
     "wagtailsnippetchoosers_quizzes_scenarioquestion:chosen_multiple": Policy(check=_questions_in_query),
     "wagtailsnippetchoosers_quizzes_scenarioquestion:create": SCOPED_BY_VIEW,
+    # Self-check rules (selfcheck/viewsets.py): the list is the user's municipality's; editors
+    # change and approvers publish one rule at a time. Rules are seeded, never added or deleted
+    # in the admin (add, delete and the chooser stay denied).
+    "wagtailsnippets_selfcheck_selfcheckrule:list": SCOPED_BY_VIEW,
+    "wagtailsnippets_selfcheck_selfcheckrule:list_results": SCOPED_BY_VIEW,
+    "wagtailsnippets_selfcheck_selfcheckrule:edit": Policy(check=_selfcheck_rule),
+    "wagtailsnippets_selfcheck_selfcheckrule:history": Policy(check=_selfcheck_rule),
+    "wagtailsnippets_selfcheck_selfcheckrule:history_results": Policy(check=_selfcheck_rule),
+    "wagtailsnippets_selfcheck_selfcheckrule:revisions_revert": Policy(check=_selfcheck_rule_revision),
+    "wagtailsnippets_selfcheck_selfcheckrule:revisions_compare": Policy(check=_selfcheck_rule_compare),
+    "wagtailsnippets_selfcheck_selfcheckrule:revisions_unschedule": Policy(check=_selfcheck_rule_revision),
+    "wagtailsnippets_selfcheck_selfcheckrule:lock": Policy(check=_selfcheck_rule),
+    "wagtailsnippets_selfcheck_selfcheckrule:unlock": Policy(check=_selfcheck_rule),
+    "wagtailsnippets_selfcheck_selfcheckrule:workflow_action": Policy(check=_selfcheck_rule_task_state),
+    "wagtailsnippets_selfcheck_selfcheckrule:collect_workflow_action_data": Policy(check=_selfcheck_rule_task_state),
+    "wagtailsnippets_selfcheck_selfcheckrule:confirm_workflow_cancellation": Policy(check=_selfcheck_rule),
+    "wagtailsnippets_selfcheck_selfcheckrule:workflow_history": Policy(check=_selfcheck_rule),
+    "wagtailsnippets_selfcheck_selfcheckrule:workflow_history_detail": Policy(check=_selfcheck_rule_workflow_state),
     # Training cycles: Wagtail's edit, history and usage views fetch the object by pk alone.
     # The roster and the HR reports: the project's own views, each of which fetches its object
     # through a scoped selector (404 outside the user's municipality).

@@ -20,6 +20,7 @@ urlpatterns = [
     # First access with a letter's setup code (identity/setup_views.py, decision 0026).
     path("accounts/", include("identity.setup_urls")),
     path("accounts/", include("allauth.urls")),
+    path("mypage/selfcheck/", include("selfcheck.urls")),
     path("mypage/", include("courses.urls")),
     path("staff/", include("people.urls")),
     path("quiz/", include("quizzes.urls")),

@@ -40,6 +40,25 @@ class HeatmapView(ListReportView):
             depth=int_or_none(self.cleaned.get("depth")) or 1,
         )
 
+    @cached_property
+    def selfcheck(self):
+        """Which rules of the pre-posting self-check fired, per department, in the cycle's 年度
+        (selfcheck/, decision 0041): the clauses people struggle with in practice."""
+        from selfcheck.selectors import rule_counts_by_department
+        from sns_training.fiscal_year import fiscal_year_bounds
+
+        if self.cycle is None:
+            return None
+        since, until = fiscal_year_bounds(self.cycle.fiscal_year)
+        return rule_counts_by_department(
+            user=self.request.user,
+            municipality=self.municipality,
+            departments=self.departments,
+            depth=int_or_none(self.cleaned.get("depth")) or 1,
+            since=since,
+            until=until,
+        )
+
     def get_queryset(self):
         return self.heatmap.rows if self.heatmap else []
 

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "training",
     # Disclosure, retention and erasure of personal data (decision 0040); nothing imports it.
     "privacy",
+    "selfcheck",
     "sns_training",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

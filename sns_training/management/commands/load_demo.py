@@ -96,6 +96,10 @@ class Command(BaseCommand):
         guideline = GuidelinePage.objects.filter(municipality=municipality).first()
         if guideline is not None:
             editorial_setup(guideline=guideline)
+        # The pre-posting self-check's rules, editable by the groups editorial_setup made.
+        from selfcheck.services import rules_seed
+
+        rules_seed(municipality=municipality)
         if municipality.departments.exists():
             self.stdout.write(_("%(name)s: 既に読み込み済みです。") % {"name": municipality.name})
             return
