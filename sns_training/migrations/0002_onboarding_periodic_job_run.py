@@ -4,29 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('sns_training', '0001_japanese_default_workflow'),
+        ("sns_training", "0001_japanese_default_workflow"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PeriodicJobRun',
+            name="PeriodicJobRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job', models.CharField(max_length=100, unique=True, verbose_name='定期処理')),
-                ('status', models.CharField(choices=[('running', '実行中'), ('succeeded', '成功'), ('failed', '失敗')], max_length=20, verbose_name='状態')),
-                ('last_started_at', models.DateTimeField(verbose_name='最後に開始した日時')),
-                ('last_finished_at', models.DateTimeField(blank=True, null=True, verbose_name='最後に終了した日時')),
-                ('last_succeeded_at', models.DateTimeField(blank=True, null=True, verbose_name='最後に成功した日時')),
-                ('last_error', models.TextField(blank=True, verbose_name='最後のエラー')),
-                ('runs', models.PositiveIntegerField(default=0, verbose_name='実行回数')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("job", models.CharField(max_length=100, unique=True, verbose_name="定期処理")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("running", "実行中"), ("succeeded", "成功"), ("failed", "失敗")],
+                        max_length=20,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("last_started_at", models.DateTimeField(verbose_name="最後に開始した日時")),
+                ("last_finished_at", models.DateTimeField(blank=True, null=True, verbose_name="最後に終了した日時")),
+                ("last_succeeded_at", models.DateTimeField(blank=True, null=True, verbose_name="最後に成功した日時")),
+                ("last_error", models.TextField(blank=True, verbose_name="最後のエラー")),
+                ("runs", models.PositiveIntegerField(default=0, verbose_name="実行回数")),
             ],
             options={
-                'verbose_name': '定期処理の実行記録',
-                'verbose_name_plural': '定期処理の実行記録',
+                "verbose_name": "定期処理の実行記録",
+                "verbose_name_plural": "定期処理の実行記録",
             },
         ),
     ]
