@@ -347,17 +347,23 @@ def guideline_import(*, data: dict, source: str = "fixture", update: bool = Fals
 
 
 def guideline_fixture_load(path: Path) -> dict:
+    return guideline_fixture_parse(path.read_bytes(), name=path.name)
+
+
+def guideline_fixture_parse(content: bytes, *, name: str) -> dict:
+    """A fixture file's JSON (from disk, or uploaded in the admin's onboarding form), read the one
+    way import_guidelines reads it; validate it with guideline_fixture_validate."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(content.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise GuidelineImportError(
-            [_("%(file)s: UTF-8 で読めません（%(byte)sバイト目）。") % {"file": path.name, "byte": exc.start}]
+            [_("%(file)s: UTF-8 で読めません（%(byte)sバイト目）。") % {"file": name, "byte": exc.start}]
         ) from exc
     except json.JSONDecodeError as exc:
         raise GuidelineImportError(
             [
                 _("%(file)s: JSON の書式誤り（%(line)s行%(column)s列）: %(message)s")
-                % {"file": path.name, "line": exc.lineno, "column": exc.colno, "message": exc.msg}
+                % {"file": name, "line": exc.lineno, "column": exc.colno, "message": exc.msg}
             ]
         ) from exc
 

@@ -37,6 +37,14 @@ class MunicipalityViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = False
 
+    @property
+    def add_view(self):
+        """Adding a municipality is onboarding it (decision 0038): its pages, groups, workflow,
+        log-in policy and first HR person come with it, through sns_training.services."""
+        from sns_training.onboarding_views import MunicipalityOnboardView
+
+        return MunicipalityOnboardView.as_view(viewset=self)
+
 
 class RosterImportPermissionMixin:
     """HR (and the platform admin) only; every object read through the selectors, scoped to the

@@ -19,3 +19,12 @@ def reports_menu_scope(request, menu_items):
 @hooks.register("construct_settings_menu")
 def settings_menu_scope(request, menu_items):
     menu_items[:] = menu_items_allowed(request, menu_items)
+
+
+@hooks.register("register_log_actions")
+def register_platform_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    actions.register_action(
+        "sns_training.municipality_onboarded", _("自治体の追加"), _("自治体を追加し、初期設定をしました")
+    )

@@ -253,3 +253,39 @@ class TrainingCycleFactory(DjangoModelFactory):
         from training.services import cycle_open
 
         return cycle_open(**kwargs)
+
+
+def guideline_fixture(*, code: str, name: str, slug: str, guideline_slug: str, title: str, chapter_title: str,
+                      body: str, issuer: str = "広報課") -> dict:  # fmt: skip
+    """A one-chapter, one-clause guideline file as import_guidelines reads it (fixtures/guidelines/)."""
+    return {
+        "municipality": {"code": code, "name": name, "slug": slug},
+        "slug": guideline_slug,
+        "title": title,
+        "official_title": title,
+        "issuer": issuer,
+        "version_label": "第1版",
+        "source": name,
+        "chapters": [
+            {
+                "key": "1",
+                "number": "１",
+                "title": chapter_title,
+                "part": "",
+                "audience": "all",
+                "clauses": [{"key": "1", "number": "１", "heading": "目的", "body": body, "items": []}],
+            }
+        ],
+    }
+
+
+def onboarded_municipality(*, code: str, name: str, slug: str, hr, **guideline):
+    """A third municipality made as the platform admin's 自治体の追加 makes one (decision 0038):
+    sns_training.services.municipality_onboard with a guideline file; returns its Onboarded."""
+    from sns_training.services import municipality_onboard
+
+    admin = UserFactory(is_superuser=True, username=f"platform-{code}")
+    data = guideline_fixture(code=code, name=name, slug=slug, **guideline)
+    return municipality_onboard(
+        code=code, name=name, slug=slug, actor=admin, guideline_data=data, guideline_source=f"{slug}.json", hr=hr
+    )

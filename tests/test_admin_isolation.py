@@ -6,7 +6,11 @@ revisions, questions in moderation, workflow and task states, cycles, roster upl
 certificate ZIPs, users) and requested by each role of each municipality, in both directions.
 Every object of a municipality carries its marker in its names, titles and e-mail addresses: no
 answer (whatever its status) may contain the other municipality's marker, and a POST with the
-other municipality's ids must change nothing of it."""
+other municipality's ids must change nothing of it.
+
+A third municipality runs the same walk both ways: 北杜市, made by the platform admin's onboarding
+(sns_training.services.municipality_onboard, decision 0038), whose guideline, editor and approver
+groups, workflow and HR person are onboarding's, not the factories'."""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from people.models import RosterImport, StaffMember
 from quizzes.models import CompletionRecord, ScenarioQuestion
 from reports.models import CertificateBundle
 from sns_training.admin_access import POLICIES
+from sns_training.services import FirstHR
 from tests.factories import (
     ChapterPageFactory,
     DepartmentFactory,
@@ -38,6 +43,7 @@ from tests.factories import (
     StaffMemberFactory,
     TrainingCycleFactory,
     clause,
+    onboarded_municipality,
     roster_csv,
 )
 from tests.helpers import response_text
@@ -46,12 +52,19 @@ pytestmark = pytest.mark.django_db
 
 Role = StaffMember.Role
 ROLES = ["employee", "head", "hr", "editor", "approver"]
-MARKERS = {"ashiya": ("芦屋秘", "ashiya-secret"), "sukagawa": ("須賀川秘", "sukagawa-secret")}
+MARKERS = {
+    "ashiya": ("芦屋秘", "ashiya-secret"),
+    "sukagawa": ("須賀川秘", "sukagawa-secret"),
+    "onboarded": ("北杜秘", "onboarded-secret"),
+}
 
 
-def _city(municipality, slug: str) -> SimpleNamespace:
-    """One municipality's admin objects, every name carrying its marker."""
+def _city(municipality, slug: str, onboarded=None) -> SimpleNamespace:
+    """One municipality's admin objects, every name carrying its marker. With `onboarded` (an
+    Onboarded), its guideline, groups and HR person are the ones onboarding made."""
     mark, latin = MARKERS[slug]
+    if onboarded is not None:
+        municipality = onboarded.municipality
     top = DepartmentFactory(municipality=municipality, code=f"{slug[:2].upper()}10", name=f"{mark}総務部")
     section = DepartmentFactory(
         municipality=municipality, code=f"{slug[:2].upper()}11", name=f"{mark}人事課", parent=top
@@ -70,17 +83,28 @@ def _city(municipality, slug: str) -> SimpleNamespace:
     staff = {
         "employee": person("employee"),
         "head": person("head", Role.DEPARTMENT_HEAD, top),
-        "hr": person("hr", Role.HR),
+        "hr": onboarded.hr if onboarded else person("hr", Role.HR),
         "editor": person("editor"),
         "approver": person("approver"),
     }
-    guideline = GuidelinePageFactory(
-        municipality=municipality, title=f"{mark}ガイドライン {latin}", slug=f"{slug}-isolation", issuer=f"{mark}広報課"
-    )
-    chapter = ChapterPageFactory(
-        parent=guideline, key="1", title=f"{mark}第一章 {latin}", body=[clause("1", "１", f"{mark}の条項本文です。")]
-    )
-    editors, approvers = editorial_setup(guideline=guideline)
+    if onboarded is not None:
+        guideline = onboarded.guideline
+        chapter = guideline.get_children().get().specific
+        editors, approvers = onboarded.editors, onboarded.approvers
+    else:
+        guideline = GuidelinePageFactory(
+            municipality=municipality,
+            title=f"{mark}ガイドライン {latin}",
+            slug=f"{slug}-isolation",
+            issuer=f"{mark}広報課",
+        )
+        chapter = ChapterPageFactory(
+            parent=guideline,
+            key="1",
+            title=f"{mark}第一章 {latin}",
+            body=[clause("1", "１", f"{mark}の条項本文です。")],
+        )
+        editors, approvers = editorial_setup(guideline=guideline)
     staff["editor"].user.groups.add(editors)
     staff["approver"].user.groups.add(approvers)
     editor = staff["editor"].user
@@ -179,7 +203,26 @@ def _city(municipality, slug: str) -> SimpleNamespace:
 def cities(module_db):
     ashiya = _city(MunicipalityFactory.ashiya(), "ashiya")
     sukagawa = _city(MunicipalityFactory.sukagawa(), "sukagawa")
-    return {"ashiya": ashiya, "sukagawa": sukagawa}
+    mark, latin = MARKERS["onboarded"]
+    hokuto = onboarded_municipality(
+        code="192104",
+        name="北杜市",
+        slug="hokuto",
+        hr=FirstHR(
+            staff_number="ON-022",
+            name=f"{mark} hr",
+            email=f"{latin}-hr@example.jp",
+            department_code="ON12",
+            department_name=f"{mark}人事係",
+        ),
+        guideline_slug="onboarded-isolation",
+        title=f"{mark}ガイドライン {latin}",
+        chapter_title=f"{mark}第一章 {latin}",
+        body=f"{mark}の条項本文です。",
+        issuer=f"{mark}広報課",
+    )
+    onboarded = _city(None, "onboarded", onboarded=hokuto)
+    return {"ashiya": ashiya, "sukagawa": sukagawa, "onboarded": onboarded}
 
 
 # --- every admin URL, filled with another municipality's ids ---------------------------------------
@@ -330,11 +373,12 @@ def _leaks(response, markers) -> list[str]:
     return [marker for marker in markers if marker in text]
 
 
-DIRECTIONS = [("ashiya", "sukagawa"), ("sukagawa", "ashiya")]
+DIRECTIONS = [("ashiya", "sukagawa"), ("sukagawa", "ashiya"), ("ashiya", "onboarded"), ("onboarded", "ashiya")]
+DIRECTION_IDS = ["ashiya-user", "sukagawa-user", "ashiya-user-vs-onboarded", "onboarded-user"]
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("mine", "theirs"), DIRECTIONS, ids=["ashiya-user", "sukagawa-user"])
+@pytest.mark.parametrize(("mine", "theirs"), DIRECTIONS, ids=DIRECTION_IDS)
 def test_no_admin_url_shows_the_other_municipality(client, cities, role, mine, theirs):
     own, other = cities[mine], cities[theirs]
     client.force_login(own.users[role])
@@ -381,7 +425,7 @@ def _fingerprint(city) -> tuple:
 
 
 @pytest.mark.parametrize("role", ["hr", "editor", "approver"])
-@pytest.mark.parametrize(("mine", "theirs"), DIRECTIONS, ids=["ashiya-user", "sukagawa-user"])
+@pytest.mark.parametrize(("mine", "theirs"), DIRECTIONS, ids=DIRECTION_IDS)
 def test_no_admin_post_changes_the_other_municipality(client, cities, role, mine, theirs):
     own, other = cities[mine], cities[theirs]
     client.force_login(own.users[role])
@@ -449,9 +493,10 @@ def _own_urls(city) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.parametrize("city", ["ashiya", "onboarded"])
 @pytest.mark.parametrize("role", ["editor", "approver", "hr"])
-def test_each_role_still_opens_its_own_municipalitys_objects(client, cities, role):
-    own = cities["ashiya"]
+def test_each_role_still_opens_its_own_municipalitys_objects(client, cities, role, city):
+    own = cities[city]
     client.force_login(own.users[role])
     for url in _own_urls(own)[role]:
         response = client.get(url)

@@ -14,7 +14,21 @@ def test_platform_admin_adds_a_municipality(client, ashiya):
     assert "芦屋市" in client.get("/admin/municipalities/").content.decode()
     assert "282065" in client.get(f"/admin/municipalities/edit/{ashiya.pk}/").content.decode()
 
-    response = client.post("/admin/municipalities/new/", {"code": "131016", "name": "千代田区", "slug": "chiyoda"})
+    # Adding is onboarding (decision 0038; tests/sns_training/test_onboarding.py): without a letter
+    # to download (no passwords), back to the list.
+    response = client.post(
+        "/admin/municipalities/new/",
+        {
+            "code": "131016",
+            "name": "千代田区",
+            "slug": "chiyoda",
+            "guideline_title": "千代田区SNSガイドライン",
+            "hr_department_code": "2100",
+            "hr_department_name": "人事課",
+            "hr_staff_number": "000001",
+            "hr_name": "千代田 人事",
+        },
+    )
 
     assert response.status_code == 302
     assert Municipality.objects.filter(code="131016", name="千代田区").exists()

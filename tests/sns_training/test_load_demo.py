@@ -169,3 +169,18 @@ def test_the_demo_has_an_amendment_with_its_comparison(demo):
     seed = json.loads((settings.BASE_DIR / "fixtures" / "guidelines" / "ashiya.json").read_text(encoding="utf-8"))
     assert [c for c in first.clauses if c["key"] == "2"][0]["body"] == seed["chapters"][1]["clauses"][0]["body"]
     assert GuidelinePage.objects.get(slug="sukagawa-sns-guideline").versions.count() == 1
+
+
+def test_the_demo_cities_are_onboarded_as_a_new_one_would_be(demo):
+    """load_demo makes each city through sns_training.services.municipality_onboard (decision 0038)."""
+    from wagtail.models import ModelLogEntry, WorkflowPage
+
+    from identity.models import LoginPolicy
+
+    assert "芦屋市: 自治体を追加しました。" in demo and "須賀川市: 自治体を追加しました。" in demo
+    onboarded = ModelLogEntry.objects.filter(action="sns_training.municipality_onboarded")
+    assert onboarded.count() == 2
+    for municipality in Municipality.objects.all():
+        assert LoginPolicy.objects.filter(municipality=municipality).exists()
+        guideline = GuidelinePage.objects.get(municipality=municipality)
+        assert WorkflowPage.objects.get(page=guideline).workflow.name == f"{municipality.name} ガイドライン承認フロー"

@@ -30,9 +30,7 @@ class Command(BaseCommand):
             if failure is None:
                 # The head, kept outside the database (cron's mail, the log), shows a cut-off tail.
                 since = f" from index {start[0]} (older ones purged)" if start[0] else ""
-                self.stdout.write(
-                    f"{place.code} {place.name}: {checked} records{since}, chain intact, head {head}"
-                )
+                self.stdout.write(f"{place.code} {place.name}: {checked} records{since}, chain intact, head {head}")
             else:
                 broken.append(place)
                 self.stdout.write(

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import ChapterPage, GuidelinePage
-from courses.services import APPROVER_GROUP, EDITOR_GROUP, editorial_setup
+from courses.services import APPROVER_GROUP, EDITOR_GROUP, editorial_setup, guideline_fixture_load
 from people import services as people_services
 from people.models import Department, StaffMember, User
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo" / "people.json"
+GUIDELINE_DIR = Path(settings.BASE_DIR) / "fixtures" / "guidelines"
 
 
 class Command(BaseCommand):
@@ -29,6 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
         with transaction.atomic():
+            for m in data["municipalities"]:
+                self._onboard(m)
             call_command("import_guidelines", stdout=self.stdout)
             call_command("import_questions", stdout=self.stdout)
             for m in data["municipalities"]:
@@ -87,6 +90,32 @@ class Command(BaseCommand):
                 _("%(name)s: デモ用の改正例（%(label)s）と新旧対照表を作りました。")
                 % {"name": guideline.municipality.name, "label": version.label}
             )
+
+    def _onboard(self, m):
+        """A demo city comes into being as the platform admin's onboarding makes one (decision
+        0038), with its guideline imported from its fixture; its staff come from people.json."""
+        from people.models import Municipality
+        from sns_training.services import municipality_onboard
+
+        if Municipality.objects.filter(code=m["code"]).exists():
+            return
+        fixture = next(
+            (
+                (path, data)
+                for path in sorted(GUIDELINE_DIR.glob("*.json"))
+                if (data := guideline_fixture_load(path)).get("municipality", {}).get("code") == m["code"]
+            ),
+            None,
+        )
+        municipality_onboard(
+            code=m["code"],
+            name=m["name"],
+            slug=m["slug"],
+            guideline_data=fixture[1] if fixture else None,
+            guideline_source=fixture[0].name if fixture else "",
+            guideline_title="" if fixture else _("%(name)s SNS利用ガイドライン") % {"name": m["name"]},
+        )
+        self.stdout.write(_("%(name)s: 自治体を追加しました。") % {"name": m["name"]})
 
     def _municipality(self, m, password):
         from django.contrib.auth.hashers import make_password
