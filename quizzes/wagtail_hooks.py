@@ -17,3 +17,6 @@ register_snippet(ScenarioQuestionViewSet)
 def register_quiz_log_actions(actions):
     actions.register_action("quizzes.attempt_graded", _("採点"), _("設問への回答を採点しました"))
     actions.register_action("quizzes.attested", _("誓約"), _("ガイドラインの遵守を誓約し、修了記録を作成しました"))
+    actions.register_action(
+        "quizzes.revision_attested", _("改正点の確認"), _("改正点を確認し、新しい版の遵守を誓約しました")
+    )

@@ -443,3 +443,16 @@ def staff_training(*, user, staff: StaffMember, on: datetime.date | None = None)
         passed, required = counts.get(staff.pk, (0, 0))
         result.append(StaffTraining(assignment, str(labels[assignment.status]), passed, required))
     return result
+
+
+def my_reviews(*, user, on: datetime.date | None = None):
+    """The viewer's own 改正点の確認, newest version first, with their status (training/status.py)."""
+    from .models import RevisionReview
+
+    on = on or timezone.localdate()
+    return list(
+        RevisionReview.objects.of_user(user)
+        .with_status(on)
+        .select_related("version__guideline")
+        .order_by("-version__effective_date", "-pk")
+    )

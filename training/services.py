@@ -643,3 +643,21 @@ __all__ = [
     "AlreadyReminded",
     "CannotRemind",
 ]
+
+
+# Changes-only retraining (decision 0037), written in training/revisions.py.
+from .revisions import (  # noqa: E402
+    RevisionError,
+    revision_review_confirm,
+    revision_reviews_create,
+    revision_reviews_create_due,
+    revision_reviews_due_set,
+)
+
+__all__ = [
+    "RevisionError",
+    "revision_review_confirm",
+    "revision_reviews_create",
+    "revision_reviews_create_due",
+    "revision_reviews_due_set",
+]

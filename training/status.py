@@ -6,7 +6,8 @@ own, extended if so) passed (期限超過), every chapter the person is bound by
 attested (誓約待ち: `chapters_passed_at`, stamped when the last required chapter is passed), a quiz
 on the cycle's guideline started between the cycle's opening and then (受講中), else 未受講. `status_on(day)` is that rule as one SQL
 expression (my page, the 所属長's page, staff reports); `status_counts(day)` counts the same
-statuses per group in one aggregate (the department summary)."""
+statuses per group in one aggregate (the department summary). `review_status_on(day)` is the
+status of a 改正点の確認 (確認済み, 改正点未確認, 改正点未確認（期限超過）), per version."""
 
 from __future__ import annotations
 
@@ -97,3 +98,18 @@ def status_counts(day: datetime.date) -> dict[str, Count]:
         ),
         "n_exempt": Count("pk", filter=active & exempt),
     }
+
+
+def review_status_on(day: datetime.date) -> Case:
+    """A 改正点の確認's status at the end of `day` (RevisionReview.Status values, decision 0037):
+    確認済み once attested, 改正点未確認（期限超過） past its due date, else 改正点未確認."""
+    from .models import RevisionReview
+
+    Status = RevisionReview.Status
+    end = day_end(day)
+    return Case(
+        When(confirmed_at__lt=end, then=Value(Status.CONFIRMED.value)),
+        When(due_on__lt=day, then=Value(Status.OVERDUE.value)),
+        default=Value(Status.PENDING.value),
+        output_field=CharField(),
+    )

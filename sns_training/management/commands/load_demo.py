@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import versions
 from courses.models import ChapterPage, GuidelinePage
 from courses.services import APPROVER_GROUP, EDITOR_GROUP, editorial_setup
 from people import services as people_services
@@ -81,6 +82,14 @@ class Command(BaseCommand):
                     page.body = raw
                     page.substantive_changes = changed  # the editor's marking: the meaning changes
                     page.save_revision().publish()
+        # The demo's questions on the amended clauses are marked as covering the new text, so the
+        # staff who completed 第1版 answer them in their 改正点の確認 (made when this commits).
+        from quizzes.models import ScenarioQuestion
+
+        for key in changes:
+            first = ScenarioQuestion.objects.live().filter(guideline=guideline, clause_key=key).order_by("pk").first()
+            if first is not None:
+                ScenarioQuestion.objects.filter(pk=first.pk).update(covers_revision=True)
         version = versions.version_record(guideline=guideline)
         if version is not None:
             self.stdout.write(
@@ -181,7 +190,7 @@ class Command(BaseCommand):
                     )
             if share < 4:
                 quiz_services.attestation_create(
-                    staff=staff, guideline=guideline, version_shown=guideline.version_label, agreed=True
+                    staff=staff, guideline=guideline, version_shown=versions.current(guideline).label, agreed=True
                 )
                 completed += 1
             elif share == 4:
