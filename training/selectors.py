@@ -67,6 +67,7 @@ class StaffRow:
     required: int
     has_email: bool
     can_remind: bool
+    review: str | None = None  # 「第N版：確認済み」 (改正点の確認, decision 0037)
 
     @property
     def staff(self) -> StaffMember:
@@ -151,9 +152,11 @@ def department_overview(*, user, head: StaffMember, cycle: TrainingCycle, on: da
         .order_by("-sent_at")
         .values("sent_at")[:1]
     )
+    from .status import latest_review, review_text
+
     items = list(
         assignments.with_status(on)
-        .annotate(last_reminded=Subquery(last_reminded))
+        .annotate(last_reminded=Subquery(last_reminded), **latest_review(on))
         .select_related("staff__department", "staff__user")
         .order_by("staff__department__code", "staff__staff_number")
     )
@@ -176,6 +179,7 @@ def department_overview(*, user, head: StaffMember, cycle: TrainingCycle, on: da
                 required=required,
                 has_email=has_email,
                 can_remind=open_ and running and has_email,
+                review=review_text(assignment.review_version, assignment.review_status),
             )
         )
     by_status = Counter(row.status for row in rows)

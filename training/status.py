@@ -113,3 +113,30 @@ def review_status_on(day: datetime.date) -> Case:
         default=Value(Status.PENDING.value),
         output_field=CharField(),
     )
+
+
+def latest_review(day: datetime.date) -> dict:
+    """Annotations for an Assignment queryset: the person's latest 改正点の確認 in the cycle, its
+    version number (`review_version`) and its status on `day` (`review_status`, the rule above)."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+
+    from .models import RevisionReview
+
+    latest = RevisionReview.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=OuterRef("cycle_id")).order_by(
+        "-version__number"
+    )
+    return {
+        "review_version": Subquery(latest.values("version__number")[:1], output_field=IntegerField()),
+        "review_status": Subquery(latest.annotate(s=review_status_on(day)).values("s")[:1], output_field=CharField()),
+    }
+
+
+def review_text(number, status) -> str | None:
+    """「第3版：確認済み」 (None when there is no 改正点の確認)."""
+    from django.utils.translation import gettext
+
+    from .models import RevisionReview
+
+    if not number:
+        return None
+    return gettext("第%(number)s版：%(status)s") % {"number": number, "status": RevisionReview.Status(status).label}

@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import CharField, Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +15,7 @@ from people.models import Municipality
 from quizzes.models import QuizAttempt
 from sns_training.fiscal_year import day_end, day_start, fiscal_year_label
 from training.models import Assignment, RevisionReview, TrainingCycle
-from training.status import review_status_on, status_on
+from training.status import latest_review, review_text, status_on
 
 from ..exports import Column, Kind
 from .common import EMPLOYMENT_LABELS, STATUS_LABELS, DepartmentIndex, LocalDateTime, Status, with_department_on
@@ -52,28 +52,6 @@ def _attempt_count(end: datetime.datetime):
         .values("n")
     )
     return Coalesce(Subquery(attempts, output_field=IntegerField()), Value(0))
-
-
-def _latest_review(day: datetime.date) -> dict:
-    """The person's latest 改正点の確認 in the cycle: its version number and its status on `day`
-    (the rule of training/status.py)."""
-    latest = RevisionReview.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=OuterRef("cycle_id")).order_by(
-        "-version__number"
-    )
-    return {
-        "review_version": Subquery(latest.values("version__number")[:1], output_field=IntegerField()),
-        "review_status": Subquery(latest.annotate(s=review_status_on(day)).values("s")[:1], output_field=CharField()),
-    }
-
-
-REVIEW_LABELS = RevisionReview.Status
-
-
-def review_text(number, status) -> str | None:
-    """「第3版：確認済み」 for the report and its export (None: no 改正点の確認)."""
-    if not number:
-        return None
-    return _("第%(number)s版：%(status)s") % {"number": number, "status": REVIEW_LABELS(status).label}
 
 
 STAFF_ORDERINGS = ("staff__staff_number", "staff__kana", "status_at", "completed_at", "due_on")
@@ -116,7 +94,7 @@ def staff_assignments(
         queryset = queryset.filter(
             (Q(completion__version_id=selection.version_id) & Q(completed_at__lt=end)) | Q(Exists(confirmed))
         )
-    queryset = queryset.annotate(attempts=_attempt_count(end), **_latest_review(day))
+    queryset = queryset.annotate(attempts=_attempt_count(end), **latest_review(day))
     order = ordering if ordering and ordering.lstrip("-") in STAFF_ORDERINGS else "staff__staff_number"
     return queryset.order_by(order, "cycle__fiscal_year", "pk")
 

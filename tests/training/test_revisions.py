@@ -157,7 +157,8 @@ def test_the_employee_answers_only_the_changed_clauses_and_attests(
     client.force_login(koho)
     url = reverse("quizzes:revision_review", args=[review.pk])
     page = client.get(url).content.decode()
-    assert "改正後の本文。" in page and new_question.prompt in page and old_question.prompt not in page
+    assert 'id="clause-1-1"' in page and 'id="clause-1-2"' not in page and "diff--new" in page
+    assert new_question.prompt in page and old_question.prompt not in page
     assert "is_correct" not in page
 
     with pytest.raises(quiz_services.QuizError, match="改正後の条文に合わない回答"):
@@ -288,6 +289,11 @@ def test_hr_sees_the_review_status_and_filters_the_export_by_attested_version(
     page = client.get(url("personnel", people_ready["koho"].pk)).content.decode()
     assert f"第{version.number}版に誓約" in page and "確認した条項：1-1" in page
 
+    # The 所属長 of 広報課 sees each person's 改正点の確認 on their page.
+    client.force_login(people_ready["koho_head"].user)
+    page = client.get(reverse("training:department"), {"cycle": cycle.pk}).content.decode()
+    assert f"第{version.number}版：確認済み" in page and f"第{version.number}版：改正点未確認" in page
+
     # 須賀川市's HR reads nothing of it.
     s_hr = person(sukagawa, tree["s_somu"], "590001", name="須賀 人事", role="hr")
     client.force_login(s_hr.user)
@@ -297,3 +303,27 @@ def test_hr_sees_the_review_status_and_filters_the_export_by_attested_version(
     body = streamed(response).decode("utf-8-sig", "replace") if response.status_code == 200 else ""
     assert "広報 一郎" not in body and "110002" not in body
     assert client.get(url("personnel", people_ready["koho"].pk)).status_code in (403, 404)
+
+
+def test_hr_sets_the_days_after_the_effective_date_per_cycle(
+    cycle, chapters, completed, people_ready, django_capture_on_commit_callbacks
+):
+    hr = people_ready["hr"].user
+    with pytest.raises(services.TrainingError, match="1〜365日"):
+        services.cycle_update(
+            cycle=cycle, due_on=cycle.due_on, closes_on=cycle.closes_on, new_hire_due_days=30, revision_review_days=0
+        )
+    services.cycle_update(
+        cycle=cycle,
+        due_on=cycle.due_on,
+        closes_on=cycle.closes_on,
+        new_hire_due_days=30,
+        revision_review_days=10,
+        user=hr,
+    )
+
+    version = revise(chapters[0], "1-1", "改正後の本文。", substantive=True, capture=django_capture_on_commit_callbacks)
+
+    assert set(RevisionReview.objects.values_list("due_on", flat=True)) == {
+        version.effective_date + datetime.timedelta(days=10)
+    }
