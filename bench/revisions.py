@@ -5,7 +5,7 @@
 
 On the bench dataset (bench/data.py: 50,000 staff of two municipalities) it makes, once, one
 municipality of all 50,000 (the second's staff and departments moved into the first, 職員番号
-prefixed with 9 so they stay unique) with a cycle of the current 年度 in which everyone completed
+and 所属コード prefixed with 9 so they stay unique) with a cycle of the current 年度 in which everyone completed
 the guideline's latest version (CompletionRecords by bulk_create, in the hash chain). Then it
 records a substantive version (one clause of the first chapter changed, marked 実質) and measures
 `training.services.revision_reviews_create` (what the background task runs): seconds, SQL
@@ -31,17 +31,20 @@ TARGET_SECONDS = 60.0
 def one_municipality(log=print):
     """Move the second municipality's staff and departments into the first (once)."""
     from django.db import transaction
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
 
     from people.models import Department, Municipality, StaffMember
 
     first, *others = list(Municipality.objects.order_by("code"))
     with transaction.atomic():
         for other in others:
-            moved = Department.objects.filter(municipality=other).update(municipality=first)
-            for member in StaffMember.objects.filter(municipality=other).only("pk", "staff_number"):
-                member.staff_number = "9" + member.staff_number
-                member.municipality = first
-                member.save(update_fields=["staff_number", "municipality"])
+            moved = Department.objects.filter(municipality=other).update(
+                municipality=first, code=Concat(Value("9"), F("code"))
+            )
+            StaffMember.objects.filter(municipality=other).update(
+                municipality=first, staff_number=Concat(Value("9"), F("staff_number"))
+            )
             if moved:
                 log(f"moved {other.name}'s staff and {moved} departments into {first.name}")
     return first

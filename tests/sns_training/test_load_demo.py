@@ -169,3 +169,20 @@ def test_the_demo_has_an_amendment_with_its_comparison(demo):
     seed = json.loads((settings.BASE_DIR / "fixtures" / "guidelines" / "ashiya.json").read_text(encoding="utf-8"))
     assert [c for c in first.clauses if c["key"] == "2"][0]["body"] == seed["chapters"][1]["clauses"][0]["body"]
     assert GuidelinePage.objects.get(slug="sukagawa-sns-guideline").versions.count() == 1
+
+
+def test_the_staff_who_completed_the_first_version_have_their_review(demo):
+    """The README's 山田 花子 (001100) completed 第1版: she has a 改正点の確認 of 第2版 on the amended
+    clauses, with a question marked as covering the new text; the completion record stays."""
+    from quizzes.models import CompletionRecord, ScenarioQuestion
+    from training.models import RevisionReview
+
+    guideline = GuidelinePage.objects.get(slug="ashiya-sns-guideline")
+    second = guideline.versions.get(number=2)
+    reviews = RevisionReview.objects.filter(version=second)
+    completed = CompletionRecord.objects.filter(guideline=guideline)
+    assert reviews.count() == completed.count() > 0
+    assert set(completed.values_list("guideline_version", flat=True)) == {"第1版"}
+    yamada = reviews.get(staff__staff_number="001100")
+    assert set(yamada.clause_keys) <= {"2", "8-6"} and "2" in yamada.clause_keys
+    assert ScenarioQuestion.objects.live().filter(guideline=guideline, clause_key="2", covers_revision=True).exists()
