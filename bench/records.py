@@ -18,6 +18,8 @@ def completion_record(
     first_try_correct: int,
     verification_code: str,
     cycle=None,
+    version=None,
+    chapter_revisions=None,
 ):
     """An unsaved CompletionRecord of `member` (department selected) for bulk_create; every clause
     mastered, `first_try_correct` of `clauses` right on the first try."""
@@ -36,8 +38,10 @@ def completion_record(
         employment_type=member.employment_type,
         employment_type_label=str(StaffMember.EmploymentType(member.employment_type).label),
         guideline_title=guideline.title,
-        guideline_version=guideline.version_label,
+        guideline_version=str(version.label) if version else guideline.version_label,
+        version=version,
         guideline_revision_id=guideline.live_revision_id,
+        chapter_revisions=chapter_revisions or {},
         content_hash="0" * 64,
         clauses_mastered=clauses,
         clauses_total=clauses,

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -248,9 +249,42 @@ class ChapterPageForm(WagtailAdminPageForm):
                 label = " ".join(part for part in (clause["key"], clause["number"], clause["heading"]) if part)
                 keys.append((clause["key"], label))
             field.choices = keys
+        stale = getattr(self.instance, "revision_effective_date", None)
+        if stale is not None and stale < timezone.localdate():
+            # The date of an earlier, published edit: this edit starts blank (= the publish day).
+            self.initial["revision_effective_date"] = None
 
     def clean_substantive_changes(self):
         return sorted(set(self.cleaned_data.get("substantive_changes") or []))
+
+    def clean_revision_effective_date(self):
+        """施行日 of the version this edit makes (decision 0037): not in the past, not before the
+        previous version's."""
+        from . import versions
+
+        date = self.cleaned_data.get("revision_effective_date")
+        if date is None or self.parent_page is None:
+            return date
+        for message in versions.effective_date_problems(guideline=self.parent_page.specific, date=date):
+            self.add_error("revision_effective_date", message)
+        return date
+
+    def _classification_conflict(self, cleaned_data) -> str | None:
+        """Two editors submitting different 軽微 / 実質 markings of one chapter: the later submit,
+        made on a draft older than the latest revision, is refused (decision 0037)."""
+        if "action-submit" not in self.data or not self.instance.pk:
+            return None
+        loaded = str(self.data.get("loaded_revision_id") or "")
+        latest = self.instance.latest_revision
+        if latest is None or not loaded or loaded == str(latest.pk):
+            return None
+        theirs = sorted(set((latest.content or {}).get("substantive_changes") or []))
+        if theirs == cleaned_data.get("substantive_changes", theirs):
+            return None
+        return _(
+            "ほかの編集者がこの章を異なる改正の区分（実質：%(theirs)s）で保存・提出しています。"
+            "最新の内容を開き直し、区分を確かめてから提出してください。"
+        ) % {"theirs": "、".join(theirs) or _("なし")}
 
     def clean(self):
         cleaned_data = super().clean()
@@ -267,6 +301,9 @@ class ChapterPageForm(WagtailAdminPageForm):
         )
         for message in problems.errors:
             self.add_error("body", message)
+        conflict = self._classification_conflict(cleaned_data)
+        if conflict:
+            self.add_error("substantive_changes", conflict)
         siblings = ChapterPage.objects.child_of(self.parent_page)
         if self.instance.pk:
             siblings = siblings.exclude(pk=self.instance.pk)
@@ -307,6 +344,14 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         blank=True,
         help_text=_("この改正で意味が変わる条項のキー。公開時に版の改正区分になります（courses/versions.py）。"),
     )
+    revision_effective_date = models.DateField(
+        _("この改正の施行日"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "公開で作られる版の施行日。空欄なら公開した日です。過去の日付や前の版より前の日付は指定できません。"
+        ),
+    )
 
     parent_page_types = ["courses.GuidelinePage"]
     subpage_types = []
@@ -320,6 +365,7 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         FieldPanel("binds"),
         FieldPanel("body"),
         FieldPanel("substantive_changes"),
+        FieldPanel("revision_effective_date"),
         FieldPanel("retire_citing_questions"),
     ]
 

@@ -40,4 +40,8 @@ def chapter_published(sender, instance, **kwargs):
         clause_keys.register_published(instance)
         revision = kwargs.get("revision")
         if not versions.is_deferred():
-            versions.version_record(guideline=instance.guideline, user=getattr(revision, "user", None))
+            versions.version_record(
+                guideline=instance.guideline,
+                user=getattr(revision, "user", None),
+                effective_date=instance.revision_effective_date,
+            )

@@ -5,9 +5,12 @@
   edit form, before anything is saved.
 - `clauses_retired` says clause keys were retired when a chapter was published; receivers act in
   the same transaction (the quizzes app retires the questions citing them).
+- `version_recorded` says a new 第N版 was stored (courses/versions.py); the training app gives
+  the people who completed the previous version their 改正点の確認 (decision 0037).
 """
 
 from django.dispatch import Signal
 
 clauses_citing = Signal()  # sender=GuidelinePage, guideline_id=int, keys=set[str]
 clauses_retired = Signal()  # sender=GuidelinePage, guideline_id=int, keys=set[str]
+version_recorded = Signal()  # sender=GuidelineVersion, version=GuidelineVersion; inside the publish transaction

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 _deferred = contextvars.ContextVar("guideline_versions_deferred", default=False)
 
@@ -74,9 +75,27 @@ def snapshot_hash(clauses: list[dict]) -> str:
     return hashlib.sha256(json.dumps(clauses, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def version_record(*, guideline, user=None):
+def effective_date_problems(*, guideline, date) -> list[str]:
+    """Why `date` cannot be the 施行日 of the guideline's next version (empty: it can)."""
+    from .models import GuidelineVersion
+
+    problems = []
+    if date < timezone.localdate():
+        problems.append(_("施行日に過去の日付は指定できません。"))
+    latest = GuidelineVersion.objects.filter(guideline_id=guideline.pk).order_by("-number").first()
+    if latest is not None and date < latest.effective_date:
+        problems.append(
+            _("施行日は前の版（%(label)s、施行日 %(date)s）より前にできません。")
+            % {"label": latest.label, "date": latest.effective_date.isoformat()}
+        )
+    return problems
+
+
+def version_record(*, guideline, user=None, effective_date=None):
     """Store the guideline's live text as its next version, unless it is the latest version's
-    text already. Returns the new version or None."""
+    text already. Returns the new version or None. `effective_date` is the 施行日 the editor set
+    (default: today); a date the approval came too late for becomes today, and never earlier than
+    the previous version's."""
     from .models import ChapterPage, GuidelineVersion
 
     clauses = snapshot(guideline)
@@ -90,15 +109,35 @@ def version_record(*, guideline, user=None):
         latest = GuidelineVersion.objects.filter(guideline_id=guideline.pk).order_by("-number").first()
         if latest is not None and latest.content_hash == digest:
             return None
-        return GuidelineVersion.objects.create(
+        effective = max(effective_date or timezone.localdate(), timezone.localdate())
+        if latest is not None:
+            effective = max(effective, latest.effective_date)
+        version = GuidelineVersion.objects.create(
             guideline_id=guideline.pk,
             number=(latest.number + 1) if latest else 1,
-            effective_date=timezone.localdate(),
+            effective_date=effective,
             clauses=clauses,
             content_hash=digest,
             classifications=classify(latest.clauses if latest else None, clauses, substantive),
             published_by=user if getattr(user, "is_authenticated", False) else None,
         )
+        from . import signals
+
+        signals.version_recorded.send(sender=GuidelineVersion, version=version)
+        return version
+
+
+def current(guideline):
+    """The version a person attests to: the guideline's latest version. A guideline whose live text
+    was never recorded (built outside publish, so no version yet) gets its 第1版 now, so a completion record always
+    names a 第N版 (invariant 6)."""
+    from .models import GuidelineVersion
+
+    latest = GuidelineVersion.objects.filter(guideline_id=guideline.pk).order_by("-number").first()
+    if latest is None:
+        version_record(guideline=guideline)
+        latest = GuidelineVersion.objects.filter(guideline_id=guideline.pk).order_by("-number").first()
+    return latest
 
 
 def classify(before: list[dict] | None, after: list[dict], substantive: set[str]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from .models import GuidelinePage
 @login_required
 def mypage(request):
     from quizzes.selectors import course_progress, past_records
-    from training.selectors import my_deadlines
+    from training.selectors import my_deadlines, my_reviews
 
     staff = scoping.acting_staff(request.user)
     deadlines = my_deadlines(staff=staff)
@@ -34,7 +34,12 @@ def mypage(request):
     return render(
         request,
         "courses/mypage.html",
-        {"courses": courses, "staff": staff, "records": past_records(staff=staff) if staff else []},
+        {
+            "courses": courses,
+            "staff": staff,
+            "records": past_records(staff=staff) if staff else [],
+            "reviews": my_reviews(user=request.user) if staff else [],
+        },
     )
 
 

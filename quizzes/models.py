@@ -118,6 +118,13 @@ class ScenarioQuestion(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMi
     )
     scene = models.CharField(_("場面の部署"), max_length=20, choices=SCENE_CHOICES, blank=True)
     employment_type = models.CharField(_("主人公の任用形態"), max_length=20, choices=EMPLOYMENT_CHOICES, blank=True)
+    covers_revision = models.BooleanField(
+        _("改正後の条文を問う設問"),
+        default=False,
+        help_text=_(
+            "実質的な改正のあと、修了済みの職員の「改正点の確認」で出題します（改正後の本文に合わせた設問に付けます）。"
+        ),
+    )
     first_year = models.PositiveSmallIntegerField(
         _("出題開始年度"), null=True, blank=True, help_text=_("西暦の年度（例：2026）。空欄は制限なし。")
     )
@@ -321,7 +328,17 @@ class CompletionRecord(models.Model):
     employment_type_label = models.CharField(max_length=50)
     # What.
     guideline_title = models.CharField(max_length=200)
+    # The 第N版 attested to: its label is hashed (guideline_version, chain.HASHED_FIELDS); the link
+    # is a lookup added later, outside the hash (records written before it name the editor's label).
     guideline_version = models.CharField(_("版"), max_length=100)
+    version = models.ForeignKey(
+        "courses.GuidelineVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="completion_records",
+        verbose_name=_("誓約した版"),
+    )
     guideline_revision_id = models.PositiveBigIntegerField(null=True)
     chapter_revisions = models.JSONField(default=dict)
     content_hash = models.CharField(_("条文のハッシュ（SHA-256）"), max_length=64)
@@ -402,6 +419,46 @@ class CompletionRecord(models.Model):
     @property
     def first_try_percent(self) -> int:
         return round(100 * self.first_try_correct / self.first_try_total) if self.first_try_total else 0
+
+
+class RevisionAttestation(models.Model):
+    """Evidence of a 改正点の確認 (decision 0037): the person read the changed clauses of a new
+    version, answered their questions and attested to it. Linked to the completion record it
+    amends, which stays untouched; never changed afterwards."""
+
+    completion = models.ForeignKey(
+        CompletionRecord, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("もとの修了記録")
+    )
+    staff = models.ForeignKey("people.StaffMember", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey("courses.GuidelineVersion", on_delete=models.PROTECT, related_name="+")
+    version_label = models.CharField(_("版"), max_length=100)
+    staff_number = models.CharField(_("職員番号"), max_length=20)
+    staff_name = models.CharField(_("氏名"), max_length=100)
+    department_code = models.CharField(_("所属コード"), max_length=20)
+    department_name = models.CharField(_("所属名"), max_length=100)
+    clause_keys = models.JSONField(_("確認した条項"), default=list)
+    content_hash = models.CharField(_("確認した条文のハッシュ（SHA-256）"), max_length=64)
+    answers = models.JSONField(default=list)
+    attested_at = models.DateTimeField(_("誓約日時"))
+
+    class Meta:
+        ordering = ["-attested_at"]
+        verbose_name = _("改正点の確認の誓約")
+        verbose_name_plural = _("改正点の確認の誓約")
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "version"], name="one_revision_attestation_per_version")
+        ]
+
+    def __str__(self):
+        return f"{self.staff_number} {self.version_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError("revision attestations are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("revision attestations are never deleted")
 
 
 class QuestionApprovalTask(Task):

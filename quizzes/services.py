@@ -244,10 +244,10 @@ def _label_ja(display) -> str:
         return str(display())
 
 
-def _content_hash(guideline: GuidelinePage, chapters: list[ChapterPage]) -> str:
-    """SHA-256 over the guideline's title and version and the text of every clause attested to."""
+def _content_hash(guideline: GuidelinePage, version_label: str, chapters: list[ChapterPage]) -> str:
+    """SHA-256 over the guideline's title and version (第N版) and the text of every clause attested to."""
     digest = hashlib.sha256()
-    for part in (guideline.title, guideline.version_label):
+    for part in (guideline.title, version_label):
         digest.update(part.encode())
         digest.update(b"\x1e")
     for chapter in chapters:
@@ -301,7 +301,13 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
         raise QuizError(_("このガイドラインには誓約できません。"))
     if not agreed:
         raise QuizError(_("誓約するには、確認のチェックを入れてください。"))
-    if version_shown != guideline.version_label:
+    from courses import versions
+
+    version = versions.current(guideline)
+    with translation.override("ja"):
+        version_label = str(version.label)
+    # The form posts the number; callers in code may name the 第N版 label.
+    if version_shown not in (str(version.number), version_label):
         raise QuizError(_("表示していたガイドラインの版が更新されました。内容を確認のうえ、もう一度誓約してください。"))
     now = timezone.now()
     fiscal_year = fiscal_year_of(timezone.localdate(now))
@@ -336,10 +342,11 @@ def attestation_create(*, staff, guideline: GuidelinePage, version_shown: str, a
         # Evidence is written in Japanese whatever language the person reads the site in.
         employment_type_label=_label_ja(staff.get_employment_type_display),
         guideline_title=guideline.title,
-        guideline_version=guideline.version_label,
+        guideline_version=version_label,
+        version=version,
         guideline_revision_id=guideline.live_revision_id,
         chapter_revisions={str(chapter.pk): chapter.live_revision_id for chapter in required},
-        content_hash=_content_hash(guideline, required),
+        content_hash=_content_hash(guideline, version_label, required),
         answers=[_answer_evidence(item) for item in items],
         clauses_mastered=len(required_keys & mastered),
         clauses_total=len(required_keys),
@@ -403,3 +410,111 @@ def completion_records_purge(*, municipality, first_index: int, user=None) -> in
         },
     )
     return removed
+
+
+# 改正点の確認 (decision 0037) --------------------------------------------------------------------
+
+
+def revision_questions(*, guideline_id: int, clause_keys) -> list[ScenarioQuestion]:
+    """The questions of a 改正点の確認: per changed clause, the live questions the editors marked as
+    covering the new text (`covers_revision`), the first one of each clause by id."""
+    chosen: dict[str, ScenarioQuestion] = {}
+    for question in (
+        ScenarioQuestion.objects.live()
+        .filter(guideline_id=guideline_id, clause_key__in=list(clause_keys), covers_revision=True)
+        .prefetch_related("choices")
+        .order_by("pk")
+    ):
+        chosen.setdefault(question.clause_key, question)
+    return [chosen[key] for key in clause_keys if key in chosen]
+
+
+def _revision_hash(version, keys) -> str:
+    """SHA-256 over the version label and the new text of each reviewed clause."""
+    digest = hashlib.sha256()
+    digest.update(f"{version.guideline_id}\x1e{version.number}\x1e".encode())
+    by_key = {clause["key"]: clause for clause in version.clauses}
+    for key in keys:
+        clause = by_key.get(key) or {}
+        digest.update(f"{key}\x1e{clause.get('heading', '')}\x1e{clause.get('body', '')}\x1e".encode())
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def revision_attest(*, user, review_id: int, answers: dict[int, set[int]], version_shown: str, agreed: bool):
+    """The person answers the questions on the changed clauses of their 改正点の確認 and attests to
+    the new version: a RevisionAttestation linked to their completion record (which stays as it
+    is). Every question must be answered correctly; a wrong or missing answer writes nothing."""
+    from courses.models import GuidelineVersion
+    from training.models import RevisionReview
+    from training.services import revision_review_confirm
+
+    from .models import RevisionAttestation
+
+    staff = scoping.acting_staff(user)
+    if staff is None:
+        raise QuizError(_("この改正点の確認は見つかりません。"))
+    _lock_person(staff.pk)
+    review = (
+        RevisionReview.objects.select_for_update(of=("self",))
+        .filter(pk=review_id, staff_id=staff.pk)
+        .select_related("version", "staff__department", "completion")
+        .first()
+    )
+    if review is None or not review.staff.is_active:
+        raise QuizError(_("この改正点の確認は見つかりません。"))
+    if review.attestation_id is not None:
+        return review.attestation
+    version = review.version
+    latest = GuidelineVersion.objects.filter(guideline_id=version.guideline_id).order_by("-number").first()
+    if version_shown != str(version.number) or latest.pk != version.pk:
+        raise QuizError(_("表示していたガイドラインの版が更新されました。内容を確認のうえ、もう一度誓約してください。"))
+    if not agreed:
+        raise QuizError(_("誓約するには、確認のチェックを入れてください。"))
+    questions = revision_questions(guideline_id=version.guideline_id, clause_keys=review.clause_keys)
+    evidence, wrong = [], []
+    for question in questions:
+        right = {choice.pk for choice in question.choices.all() if choice.is_correct}
+        selected = set(answers.get(question.pk) or ())
+        if selected != right:
+            wrong.append(question.clause_key)
+        evidence.append(
+            {
+                "question": question.pk,
+                "question_id": question.external_id,
+                "question_version": question.latest_revision_id,
+                "clause": question.clause_key,
+                "selected": sorted(selected),
+                "correct": selected == right,
+            }
+        )
+    if wrong:
+        raise QuizError(
+            _("改正後の条文に合わない回答があります（%(keys)s）。新旧対照表を読み直して、もう一度答えてください。")
+            % {"keys": "、".join(wrong)}
+        )
+    with translation.override("ja"):
+        label = str(version.label)
+    attestation = RevisionAttestation(
+        completion=review.completion,
+        staff=review.staff,
+        version=version,
+        version_label=label,
+        staff_number=review.staff.staff_number,
+        staff_name=review.staff.name,
+        department_code=review.staff.department.code,
+        department_name=review.staff.department.name,
+        clause_keys=list(review.clause_keys),
+        content_hash=_revision_hash(version, review.clause_keys),
+        answers=evidence,
+        attested_at=timezone.now(),
+    )
+    attestation.save()
+    revision_review_confirm(review=review, attestation=attestation)
+    log(
+        instance=attestation,
+        action="quizzes.revision_attested",
+        user=user,
+        data={"version": version.number, "clauses": list(review.clause_keys)},
+    )
+    return attestation

@@ -9,4 +9,5 @@ urlpatterns = [
     path("attempt/<int:pk>/", views.attempt, name="attempt"),
     path("attest/<int:guideline_id>/", views.attest, name="attest"),
     path("certificate/<int:pk>/", views.certificate, name="certificate"),
+    path("revisions/<int:review_id>/", views.revision_review, name="revision_review"),
 ]

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -108,10 +108,12 @@ def attest(request, guideline_id: int):
         else:
             messages.success(request, _("誓約を受け付けました。修了記録を作成しました。"))
             return redirect("quizzes:certificate", pk=record.pk)
+    from courses.versions import current
+
     return render(
         request,
         "quizzes/attest.html",
-        {"guideline": guideline, "error": error},
+        {"guideline": guideline, "version": current(guideline), "error": error},
         status=400 if error else 200,
     )
 
@@ -130,3 +132,66 @@ def certificate(request, pk: int):
         "verification_url": record.verification_url,
     }
     return render(request, "quizzes/certificate.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def revision_review(request, review_id: int):
+    """改正点の確認 (decision 0037): the 新旧対照表 of the person's changed clauses, the questions on
+    them only, and the attestation to the new version. Only the person's own review (404 else)."""
+    from courses import versions
+    from courses.models import GuidelineVersion
+    from training.models import RevisionReview
+
+    review = get_object_or_404(
+        RevisionReview.objects.of_user(request.user).select_related("version__guideline", "completion"),
+        pk=review_id,
+    )
+    version = review.version
+    previous = (
+        GuidelineVersion.objects.filter(guideline_id=version.guideline_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+    keys = set(review.clause_keys)
+    chapters = []
+    for chapter in versions.compare(previous, version) if previous else []:
+        chapter.rows = [row for row in chapter.rows if row.key in keys]
+        if chapter.rows:
+            chapters.append(chapter)
+    questions = services.revision_questions(guideline_id=version.guideline_id, clause_keys=review.clause_keys)
+    error, selected = None, {}
+    if request.method == "POST" and review.attestation_id is None:
+        for question in questions:
+            selected[question.pk] = {parse_id(v) for v in request.POST.getlist(f"question-{question.pk}")} - {None}
+        try:
+            services.revision_attest(
+                user=request.user,
+                review_id=review.pk,
+                answers=selected,
+                version_shown=request.POST.get("version", "")[:20],
+                agreed=request.POST.get("agree") == "1",
+            )
+        except services.QuizError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("改正点の確認を受け付けました。"))
+            return redirect("quizzes:revision_review", review_id=review.pk)
+    elif request.method == "POST":
+        return redirect("quizzes:revision_review", review_id=review.pk)
+    return render(
+        request,
+        "quizzes/revision_review.html",
+        {
+            "review": review,
+            "version": version,
+            "previous": previous,
+            "chapters": chapters,
+            "questions": [
+                {"question": q, "choices": list(q.choices.all()), "selected": selected.get(q.pk, set())}
+                for q in questions
+            ],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

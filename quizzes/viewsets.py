@@ -139,7 +139,13 @@ class ScenarioQuestionViewSet(SnippetViewSet):
     edit_handler_panels = [
         FieldPanel("guideline"),
         MultiFieldPanel(
-            [FieldPanel("clause_key"), FieldPanel("also_cites"), FieldPanel("external_id")], heading=_("条項")
+            [
+                FieldPanel("clause_key"),
+                FieldPanel("also_cites"),
+                FieldPanel("external_id"),
+                FieldPanel("covers_revision"),
+            ],
+            heading=_("条項"),
         ),
         FieldPanel("kind"),
         FieldPanel("situation"),

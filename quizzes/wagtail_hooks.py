@@ -20,3 +20,6 @@ def register_quiz_log_actions(actions):
     actions.register_action(
         "quizzes.records_purged", _("修了記録の保存期間満了"), _("保存期間を過ぎた修了記録を削除しました")
     )
+    actions.register_action(
+        "quizzes.revision_attested", _("改正点の確認"), _("改正点を確認し、新しい版の遵守を誓約しました")
+    )

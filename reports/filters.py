@@ -112,6 +112,7 @@ class StaffReportFilterSet(_ReportFilterSet):
         label=_("状況"), method="keep_all", widget=forms.CheckboxSelectMultiple
     )
     completed = django_filters.DateFromToRangeFilter(label=_("修了日"), method="keep_all", widget=DateRangePickerWidget)
+    version = django_filters.ChoiceFilter(label=_("誓約した版"), method="keep_all", empty_label=_("指定しない"))
     as_of = _as_of_filter()
     wareki = django_filters.BooleanFilter(label=_("ダウンロードに和暦の列を付ける"), method="keep_all")
     municipality = _municipality_filter()

@@ -103,4 +103,9 @@ class TrainingCycleEditForm(_ServiceValidatedForm):
 
     class Meta:
         model = TrainingCycle
-        fields = ["due_on", "closes_on", "new_hire_due_days"]
+        fields = ["due_on", "closes_on", "new_hire_due_days", "revision_review_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left blank: the days stay as they are (decision 0037).
+        self.fields["revision_review_days"].required = False

@@ -56,6 +56,11 @@ class TrainingCycle(models.Model):
         verbose_name=_("対象の所属"),
         help_text=_("選んだ所属とその下の所属が対象です。選ばなければ全所属が対象です。"),
     )
+    revision_review_days = models.PositiveSmallIntegerField(
+        _("改正点の確認の期限（施行日から日数）"),
+        default=30,
+        help_text=_("実質的な改正の版が施行されたとき、修了済みの職員に求める「改正点の確認」の期限です。"),
+    )
     new_hire_due_days = models.PositiveSmallIntegerField(
         _("新規着任者の受講期限（着任日から日数）"),
         default=30,
@@ -285,3 +290,85 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.sent_on} {self.kind} {self.staff_id}"
+
+
+class RevisionReviewQuerySet(models.QuerySet):
+    def of_user(self, user):
+        """The viewer's own reviews only (the staff page)."""
+        return scoping.own_rows(self, user)
+
+    def visible_to(self, user):
+        """Reviews of the people the viewer may see (the rule of StaffMember.objects.visible_to)."""
+        return scoping.staff_within_reach(self, user, prefix="staff__")
+
+    def open(self):
+        return self.filter(attestation__isnull=True)
+
+    def with_status(self, on: datetime.date):
+        from .status import review_status_on
+
+        return self.annotate(status=review_status_on(on))
+
+
+class RevisionReview(models.Model):
+    """改正点の確認 (decision 0037): a person who completed the previous version in this 年度's
+    cycle reads the changed clauses of a substantive version, answers their questions and attests
+    to the new version. One per person and version (a re-run of the rollout never makes a second)."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("確認済み")
+        OVERDUE = "overdue", _("改正点未確認（期限超過）")
+        PENDING = "pending", _("改正点未確認")
+
+    staff = models.ForeignKey("people.StaffMember", on_delete=models.PROTECT, related_name="revision_reviews")
+    cycle = models.ForeignKey(TrainingCycle, on_delete=models.PROTECT, related_name="revision_reviews")
+    version = models.ForeignKey(
+        "courses.GuidelineVersion", on_delete=models.PROTECT, related_name="reviews", verbose_name=_("版")
+    )
+    completion = models.ForeignKey(
+        "quizzes.CompletionRecord",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("もとの修了記録"),
+    )
+    clause_keys = models.JSONField(_("確認する条項"), default=list)
+    due_on = models.DateField(_("確認の期限"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    attestation = models.OneToOneField(
+        "quizzes.RevisionAttestation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review",
+    )
+    confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+
+    objects = RevisionReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "staff"]
+        verbose_name = _("改正点の確認")
+        verbose_name_plural = _("改正点の確認")
+        constraints = [models.UniqueConstraint(fields=["staff", "version"], name="one_review_per_person_and_version")]
+
+    def __str__(self):
+        return f"{self.staff} {self.version}"
+
+
+class RevisionRollout(models.Model):
+    """Progress of giving a substantive version's 改正点の確認 to everyone concerned (a background
+    task, training.tasks.revision_reviews_create); one per version and cycle."""
+
+    version = models.ForeignKey("courses.GuidelineVersion", on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey(TrainingCycle, on_delete=models.CASCADE, related_name="+")
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "cycle"], name="one_rollout_per_version_and_cycle")]
+
+    def __str__(self):
+        return f"{self.version_id}/{self.cycle_id}: {self.done}/{self.total}"

@@ -68,6 +68,7 @@ class StaffRow:
     required: int
     has_email: bool
     can_remind: bool
+    review: str | None = None  # 「第N版：確認済み」 (改正点の確認, decision 0037)
 
     @property
     def staff(self) -> StaffMember:
@@ -157,11 +158,14 @@ def department_overview(*, user, head: StaffMember, cycle: TrainingCycle, on: da
         .order_by("-sent_at")
         .values("sent_at")[:1]
     )
+    from .status import latest_review, review_text
+
     items = list(
         assignments.with_status(on)
         .annotate(
             last_reminded=Subquery(last_reminded),
             department_name_then=department_name_on(department="staff__department", day=min(on, cycle.closes_on)),
+            **latest_review(on),
         )
         .select_related("staff__department", "staff__user")
         .order_by("staff__department__code", "staff__staff_number")
@@ -185,6 +189,7 @@ def department_overview(*, user, head: StaffMember, cycle: TrainingCycle, on: da
                 required=required,
                 has_email=has_email,
                 can_remind=open_ and running and has_email,
+                review=review_text(assignment.review_version, assignment.review_status),
             )
         )
     by_status = Counter(row.status for row in rows)
@@ -452,3 +457,16 @@ def staff_training(*, user, staff: StaffMember, on: datetime.date | None = None)
         passed, required = counts.get(staff.pk, (0, 0))
         result.append(StaffTraining(assignment, str(labels[assignment.status]), passed, required))
     return result
+
+
+def my_reviews(*, user, on: datetime.date | None = None):
+    """The viewer's own 改正点の確認, newest version first, with their status (training/status.py)."""
+    from .models import RevisionReview
+
+    on = on or timezone.localdate()
+    return list(
+        RevisionReview.objects.of_user(user)
+        .with_status(on)
+        .select_related("version__guideline")
+        .order_by("-version__effective_date", "-pk")
+    )

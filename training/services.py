@@ -207,7 +207,13 @@ def _assign_audience(cycle: TrainingCycle, *, assigned_on: datetime.date, depart
 
 @transaction.atomic
 def cycle_update(
-    *, cycle: TrainingCycle, due_on: datetime.date, closes_on: datetime.date, new_hire_due_days: int, user=None
+    *,
+    cycle: TrainingCycle,
+    due_on: datetime.date,
+    closes_on: datetime.date,
+    new_hire_due_days: int,
+    user=None,
+    revision_review_days: int | None = None,
 ) -> TrainingCycle:
     """Move the due or close date of an opened cycle (its guideline, 年度, opening and audience are
     fixed once people are assigned). Due dates follow: nobody's is before the cycle's, or after
@@ -223,7 +229,14 @@ def cycle_update(
         assignments.filter(due_on__lt=due_on).update(due_on=due_on)
     assignments.filter(due_on__gt=closes_on).update(due_on=closes_on)
     cycle.due_on, cycle.closes_on, cycle.new_hire_due_days = due_on, closes_on, new_hire_due_days
-    cycle.save(update_fields=["due_on", "closes_on", "new_hire_due_days"])
+    fields = ["due_on", "closes_on", "new_hire_due_days"]
+    if revision_review_days is not None:
+        # The default due date of a later 改正点の確認 (decision 0037); reviews already made keep theirs.
+        if not 1 <= revision_review_days <= 365:
+            raise TrainingError(_("改正点の確認の期限は1〜365日で指定してください。"))
+        cycle.revision_review_days = revision_review_days
+        fields.append("revision_review_days")
+    cycle.save(update_fields=fields)
     log(
         instance=cycle,
         action="training.cycle_changed",
@@ -642,4 +655,22 @@ __all__ = [
     "reminders_send_now_all",
     "AlreadyReminded",
     "CannotRemind",
+]
+
+
+# Changes-only retraining (decision 0037), written in training/revisions.py.
+from .revisions import (  # noqa: E402
+    RevisionError,
+    revision_review_confirm,
+    revision_reviews_create,
+    revision_reviews_create_due,
+    revision_reviews_due_set,
+)
+
+__all__ = [
+    "RevisionError",
+    "revision_review_confirm",
+    "revision_reviews_create",
+    "revision_reviews_create_due",
+    "revision_reviews_due_set",
 ]

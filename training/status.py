@@ -6,7 +6,8 @@ own, extended if so) passed (期限超過), every chapter the person is bound by
 attested (誓約待ち: `chapters_passed_at`, stamped when the last required chapter is passed), a quiz
 on the cycle's guideline started between the cycle's opening and then (受講中), else 未受講. `status_on(day)` is that rule as one SQL
 expression (my page, the 所属長's page, staff reports); `status_counts(day)` counts the same
-statuses per group in one aggregate (the department summary)."""
+statuses per group in one aggregate (the department summary). `review_status_on(day)` is the
+status of a 改正点の確認 (確認済み, 改正点未確認, 改正点未確認（期限超過）), per version."""
 
 from __future__ import annotations
 
@@ -97,3 +98,45 @@ def status_counts(day: datetime.date) -> dict[str, Count]:
         ),
         "n_exempt": Count("pk", filter=active & exempt),
     }
+
+
+def review_status_on(day: datetime.date) -> Case:
+    """A 改正点の確認's status at the end of `day` (RevisionReview.Status values, decision 0037):
+    確認済み once attested, 改正点未確認（期限超過） past its due date, else 改正点未確認."""
+    from .models import RevisionReview
+
+    Status = RevisionReview.Status
+    end = day_end(day)
+    return Case(
+        When(confirmed_at__lt=end, then=Value(Status.CONFIRMED.value)),
+        When(due_on__lt=day, then=Value(Status.OVERDUE.value)),
+        default=Value(Status.PENDING.value),
+        output_field=CharField(),
+    )
+
+
+def latest_review(day: datetime.date) -> dict:
+    """Annotations for an Assignment queryset: the person's latest 改正点の確認 in the cycle, its
+    version number (`review_version`) and its status on `day` (`review_status`, the rule above)."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+
+    from .models import RevisionReview
+
+    latest = RevisionReview.objects.filter(staff_id=OuterRef("staff_id"), cycle_id=OuterRef("cycle_id")).order_by(
+        "-version__number"
+    )
+    return {
+        "review_version": Subquery(latest.values("version__number")[:1], output_field=IntegerField()),
+        "review_status": Subquery(latest.annotate(s=review_status_on(day)).values("s")[:1], output_field=CharField()),
+    }
+
+
+def review_text(number, status) -> str | None:
+    """「第3版：確認済み」 (None when there is no 改正点の確認)."""
+    from django.utils.translation import gettext
+
+    from .models import RevisionReview
+
+    if not number:
+        return None
+    return gettext("第%(number)s版：%(status)s") % {"number": number, "status": RevisionReview.Status(status).label}

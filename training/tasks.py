@@ -23,6 +23,8 @@ def reminders_send(context: TaskContext, on: str | None = None) -> dict[str, int
     """The daily reminder run; `manage.py send_reminders` enqueues it (cron, docs/decisions/0011).
     `on` is an ISO date (task arguments are JSON); today in Japan when omitted."""
     day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+    # 改正点の確認 of versions whose 施行日 has come (decision 0037), before the day's reminders.
+    services.revision_reviews_create_due(on=day)
     return services.reminders_send(on=day, token=_token(context))
 
 
@@ -38,3 +40,14 @@ def deliver_reminders(log_ids: list[int]) -> int:
     """The same task under its name before 2026-11: rows an earlier release queued name it by
     this path, and the worker must still find it. Nothing enqueues it any more."""
     return services.reminders_deliver(log_ids=log_ids)
+
+
+@task()
+def revision_reviews_create(version_id: int, on: str | None = None) -> dict[str, int]:
+    """Give a substantive version's 改正点の確認 to everyone concerned (decision 0037): enqueued on
+    the commit of the publish that recorded the version, and by the daily run for a later 施行日.
+    Progress in training.RevisionRollout; a re-run creates nothing twice."""
+    from courses.models import GuidelineVersion
+
+    day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+    return services.revision_reviews_create(version=GuidelineVersion.objects.get(pk=version_id), on=day)

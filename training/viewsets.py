@@ -87,6 +87,7 @@ class TrainingCycleCreateView(TrainingErrorFormMixin, generic.CreateView):
             employment_types=data.get("employment_types") or [],
             departments=data.get("departments") or [],
             new_hire_due_days=data["new_hire_due_days"],
+            revision_review_days=data.get("revision_review_days"),
             user=self.request.user,
         )
 
@@ -105,6 +106,7 @@ class TrainingCycleEditView(TrainingErrorFormMixin, generic.EditView):
             due_on=data["due_on"],
             closes_on=data["closes_on"],
             new_hire_due_days=data["new_hire_due_days"],
+            revision_review_days=data.get("revision_review_days"),
             user=self.request.user,
         )
 

@@ -31,6 +31,14 @@ def register_training_log_actions(actions):
     actions.register_action(
         "training.assignments_synced", _("受講対象の更新"), _("職員名簿の変更に合わせて受講対象を更新しました")
     )
+    actions.register_action(
+        "training.revision_reviews_created",
+        _("改正点の確認の割当"),
+        _("実質的な改正の版の施行に合わせて改正点の確認を割り当てました"),
+    )
+    actions.register_action(
+        "training.revision_review_due_set", _("改正点の確認の期限"), _("改正点の確認の期限を設定しました")
+    )
     actions.register_action("training.reminder_sent", _("督促"), _("所属長が督促メールを送信しました"))
     actions.register_action("training.assignment_extended", _("受講期限の延長"), _("職員の受講期限を延長しました"))
     actions.register_action(

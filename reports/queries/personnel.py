@@ -140,14 +140,18 @@ def _answer_time(value: str | None) -> datetime.datetime | None:
 def personnel_record(*, staff: StaffMember, on: datetime.date) -> PersonnelRecord:
     """One person's training across every 年度: assignments with their status on `on`, completion
     records with their evidence, the department history, clause mastery across years and the
-    exceptions HR made (期限延長・免除). Six queries."""
+    exceptions HR made (期限延長・免除), with each record's 改正点の確認 attestations. Seven queries."""
     assignments = list(
         Assignment.objects.filter(staff=staff)
         .annotate(status=status_on(on))
         .select_related("cycle__guideline")
         .order_by("-cycle__fiscal_year", "cycle_id")
     )
-    records = list(CompletionRecord.objects.filter(staff=staff).order_by("-fiscal_year", "guideline_id"))
+    records = list(
+        CompletionRecord.objects.filter(staff=staff)
+        .prefetch_related("amendments")  # 改正点の確認 attestations (decision 0037)
+        .order_by("-fiscal_year", "guideline_id")
+    )
     question_ids = {answer.get("question") for record in records for answer in record.answers or []}
     prompts = dict(ScenarioQuestion.objects.filter(pk__in=question_ids - {None}).values_list("pk", "prompt"))
     memberships = list(

@@ -7,15 +7,15 @@ import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Municipality
 from quizzes.models import QuizAttempt
 from sns_training.fiscal_year import day_end, day_start, fiscal_year_label
-from training.models import Assignment, TrainingCycle
-from training.status import status_on
+from training.models import Assignment, RevisionReview, TrainingCycle
+from training.status import latest_review, review_text, status_on
 
 from ..exports import Column, Kind
 from .common import EMPLOYMENT_LABELS, STATUS_LABELS, DepartmentIndex, LocalDateTime, Status, with_department_on
@@ -32,6 +32,7 @@ class StaffFilter:
     statuses: tuple[str, ...] = ()
     completed_from: datetime.date | None = None
     completed_to: datetime.date | None = None
+    version_id: int | None = None  # attested version (第N版): the completion or a confirmed 改正点の確認
 
 
 def _attempt_count(end: datetime.datetime):
@@ -83,7 +84,17 @@ def staff_assignments(
             queryset = queryset.filter(completed_at__gte=day_start(selection.completed_from))
         if selection.completed_to:
             queryset = queryset.filter(completed_at__lt=day_end(selection.completed_to))
-    queryset = queryset.annotate(attempts=_attempt_count(end))
+    if selection.version_id:
+        confirmed = RevisionReview.objects.filter(
+            staff_id=OuterRef("staff_id"),
+            cycle_id=OuterRef("cycle_id"),
+            version_id=selection.version_id,
+            confirmed_at__lt=end,
+        )
+        queryset = queryset.filter(
+            (Q(completion__version_id=selection.version_id) & Q(completed_at__lt=end)) | Q(Exists(confirmed))
+        )
+    queryset = queryset.annotate(attempts=_attempt_count(end), **latest_review(day))
     order = ordering if ordering and ordering.lstrip("-") in STAFF_ORDERINGS else "staff__staff_number"
     return queryset.order_by(order, "cycle__fiscal_year", "pk")
 
@@ -103,6 +114,8 @@ STAFF_FIELDS = (
     "completion__first_try_total",
     "attempts",
     "completion__guideline_version",
+    "review_version",
+    "review_status",
 )
 
 
@@ -126,6 +139,7 @@ class StaffRow:
     score: int | None
     attempts: int
     version: str
+    review: str | None = None
 
     def as_tuple(self) -> tuple:
         """The export row (an empty cell is None, so XLSX leaves it blank)."""
@@ -143,6 +157,7 @@ class StaffRow:
             self.score,
             self.attempts,
             self.version or None,
+            self.review,
         )
 
 
@@ -160,6 +175,7 @@ STAFF_COLUMNS = (
     Column(_("得点（初回正答率%）"), Kind.NUMBER),
     Column(_("受験回数"), Kind.NUMBER),
     Column(_("誓約した版"), Kind.TEXT, width=16),
+    Column(_("改正点の確認"), Kind.TEXT, width=24),
 )
 
 
@@ -177,7 +193,7 @@ class StaffRowMaker:
 
     def __call__(self, values: tuple) -> StaffRow:
         (pk, cycle_id, staff_id, number, name, department_id, employment, status, due_on, completed_at,
-         correct, total, attempts, version) = values  # fmt: skip
+         correct, total, attempts, version, review_version, review_status) = values  # fmt: skip
         year, guideline = self.cycles.get(cycle_id, ("", ""))
         department = self.departments.get(department_id)
         completed = status == Status.COMPLETED
@@ -198,6 +214,7 @@ class StaffRowMaker:
             score=round(100 * correct / total) if completed and total else None,
             attempts=attempts or 0,
             version=(version or "") if completed else "",
+            review=str(review_text(review_version, review_status) or "") or None,
         )
 
     def rows(self, queryset: QuerySet[Assignment]) -> list[StaffRow]:
@@ -207,7 +224,7 @@ class StaffRowMaker:
         """The export row straight from the values (as `self(values).as_tuple()`, without the
         StaffRow in between: this runs 50,000 times for a large download)."""
         (_pk, cycle_id, _staff_id, number, name, department_id, employment, status, due_on, completed_at,
-         correct, total, attempts, version) = values  # fmt: skip
+         correct, total, attempts, version, review_version, review_status) = values  # fmt: skip
         year, guideline = self.cycles.get(cycle_id, ("", ""))
         department = self.departments.by_id.get(department_id)
         completed = status == Status.COMPLETED.value
@@ -225,6 +242,7 @@ class StaffRowMaker:
             round(100 * correct / total) if completed and total else None,
             attempts or 0,
             (version or None) if completed else None,
+            str(review_text(review_version, review_status) or "") or None,
         )
 
 

@@ -63,6 +63,7 @@ class StaffReportView(ReportMixin, ReportView):
             Column("score", label=gettext_lazy("得点"), accessor=lambda row: percent(row.score)),
             Column("attempts", label=gettext_lazy("受験回数")),
             Column("version", label=gettext_lazy("誓約した版"), accessor=lambda row: row.version or "—"),
+            Column("review", label=gettext_lazy("改正点の確認"), accessor=lambda row: row.review or "—"),
         ]
 
     def get_header_more_buttons(self):
@@ -81,7 +82,20 @@ class StaffReportView(ReportMixin, ReportView):
             "department": self.departments.choices(),
             "employment_type": list(StaffMember.EmploymentType.choices),
             "status": list(common.Status.choices),
+            "version": self.version_choices(),
         }
+
+    def version_choices(self):
+        """The versions (第N版) of the guidelines of the municipality's cycles."""
+        from courses.models import GuidelineVersion
+
+        guidelines = {c.guideline_id for c in self.cycles}
+        return [
+            (v.pk, f"{v.guideline.title} {v.label}")
+            for v in GuidelineVersion.objects.filter(guideline_id__in=guidelines)
+            .select_related("guideline")
+            .order_by("guideline_id", "number")
+        ]
 
     def get_valid_orderings(self):
         return [f"{sign}{key}" for key in queries.STAFF_ORDERINGS for sign in ("", "-")]
@@ -114,6 +128,7 @@ class StaffReportView(ReportMixin, ReportView):
             statuses=tuple(data.get("status") or ()),
             completed_from=completed.start.date() if completed and completed.start else None,
             completed_to=completed.stop.date() if completed and completed.stop else None,
+            version_id=int_or_none(data.get("version")),
         )
 
     @cached_property
@@ -157,6 +172,7 @@ class StaffReportView(ReportMixin, ReportView):
             "statuses": list(s.statuses),
             "completed_from": s.completed_from.isoformat() if s.completed_from else None,
             "completed_to": s.completed_to.isoformat() if s.completed_to else None,
+            "version": s.version_id,
             "ordering": self.ordering,
         }
 

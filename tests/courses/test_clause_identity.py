@@ -38,6 +38,8 @@ def _edit(
     retire: bool = False,
     publish: bool = False,
     substantive: tuple[str, ...] = (),
+    submit: bool = False,
+    extra: dict | None = None,
 ):
     """Post the edit form with `clauses` as (block id or None for a new block, key, body)."""
     edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
@@ -65,6 +67,9 @@ def _edit(
         data.pop("retire_citing_questions", None)
     if publish:
         data["action-publish"] = "action-publish"
+    if submit:
+        data["action-submit"] = "action-submit"
+    data.update(extra or {})
     data.pop("substantive_changes", None)
     post = list(data.items()) + [("substantive_changes", key) for key in substantive]
     from django.http import QueryDict

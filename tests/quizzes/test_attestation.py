@@ -9,6 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from courses import versions
+from courses.models import GuidelinePage, GuidelineVersion
 from people.models import Department
 from quizzes import services
 from quizzes.models import CompletionRecord, ImmutableRecordError
@@ -35,7 +37,7 @@ def _pass_chapter(employee, chapter):
 
 
 def _attest(employee, guideline, **kwargs):
-    values = {"version_shown": guideline.version_label, "agreed": True} | kwargs
+    values = {"version_shown": str(versions.current(guideline).number), "agreed": True} | kwargs
     return services.attestation_create(staff=employee, guideline=guideline, **values)
 
 
@@ -62,7 +64,8 @@ def test_the_record_snapshots_who_where_what_and_when(employee, guideline, chapt
     assert (record.staff_number, record.staff_name) == ("000777", "芦田 誓子")
     assert (record.department_code, record.department_name) == ("3100", "子育て推進課")
     assert record.employment_type_label == "一般職"
-    assert record.guideline_version == guideline.version_label
+    version = GuidelineVersion.objects.get(guideline=guideline)
+    assert (record.guideline_version, record.version) == ("第1版", version)
     assert record.guideline_revision_id == guideline.live_revision_id
     assert len(record.content_hash) == 64 and int(record.content_hash, 16) >= 0
     assert {a["clause"] for a in record.answers} == {"3-1", "3-2", "3-3"}
@@ -128,7 +131,7 @@ def test_the_content_hash_follows_the_clause_text(employee, guideline, chapter, 
     _pass_chapter(employee, chapter)
     record = _attest(employee, guideline)
     digest = hashlib.sha256()
-    for part in (guideline.title, guideline.version_label):
+    for part in (guideline.title, "第1版"):
         digest.update(part.encode())
         digest.update(b"\x1e")
     digest.update(chapter.key.encode())
@@ -144,9 +147,9 @@ def test_attest_page_and_certificate(client, employee, guideline, chapter, quest
     url = reverse("quizzes:attest", args=[guideline.pk])
 
     page = client.get(url).content.decode()
-    assert f'name="version" value="{guideline.version_label}"' in page
-    assert client.post(url, {"version": guideline.version_label}).status_code == 400
-    response = client.post(url, {"version": guideline.version_label, "agree": "1"})
+    assert 'name="version" value="1"' in page and "第1版" in page
+    assert client.post(url, {"version": "1"}).status_code == 400
+    response = client.post(url, {"version": "1", "agree": "1"})
 
     record = CompletionRecord.objects.get()
     assert response["Location"] == reverse("quizzes:certificate", args=[record.pk])
@@ -173,5 +176,26 @@ def test_staff_of_another_municipality_cannot_attest(client, guideline, chapter,
     client.force_login(other.user)
     url = reverse("quizzes:attest", args=[guideline.pk])
     assert client.get(url).status_code == 404
-    assert client.post(url, {"version": guideline.version_label, "agree": "1"}).status_code == 404
+    assert client.post(url, {"version": "1", "agree": "1"}).status_code == 404
     assert CompletionRecord.objects.count() == 0
+
+
+def test_the_record_names_the_version_in_force_not_the_editors_label(employee, guideline, chapter, questions):
+    """Invariant 6: the record names the 第N版 the system made, whatever the editor typed."""
+    _pass_chapter(employee, chapter)
+    versions.current(guideline)
+    draft = chapter.get_latest_revision_as_object()
+    body = list(draft.body.raw_data)
+    body[0]["value"]["body"] = body[0]["value"]["body"] + "（改正）"
+    draft.body = body
+    draft.save_revision().publish()
+    GuidelinePage.objects.filter(pk=guideline.pk).update(version_label="編集者が書き忘れた版")
+    guideline.refresh_from_db()
+
+    with pytest.raises(services.QuizError, match="版が更新されました"):
+        _attest(employee, guideline, version_shown="1")
+    record = _attest(employee, guideline, version_shown="2")
+
+    assert record.guideline_version == "第2版"
+    assert record.version == GuidelineVersion.objects.get(guideline=guideline, number=2)
+    assert record.version.completion_records.get() == record

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 
+from courses import versions
 from quizzes import chain, services
 from quizzes.models import CompletionRecord
 from tests.factories import (
@@ -186,7 +187,7 @@ def test_concurrent_completions_extend_one_chain():
         try:
             barrier.wait(timeout=30)
             services.attestation_create(
-                staff=person, guideline=guideline, version_shown=guideline.version_label, agreed=True
+                staff=person, guideline=guideline, version_shown=versions.current(guideline).label, agreed=True
             )
             outcome = "recorded"
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below

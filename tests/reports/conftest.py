@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
+from courses import versions
 from people.models import StaffMember
 from quizzes.models import CompletionRecord
 from tests.factories import GuidelinePageFactory, StaffMemberFactory, department_tree
@@ -37,6 +38,7 @@ def make_record(staff, guideline, *, fiscal_year=2025, **snapshot) -> Completion
     """A completion record as attestation writes it, snapshotting the person as they are now
     (or as `snapshot` says)."""
     completed = snapshot.pop("completed_at", datetime.datetime(fiscal_year, 6, 2, 10, 30, tzinfo=TOKYO))
+    version = versions.current(guideline)
     values = {
         "staff": staff,
         "guideline": guideline,
@@ -49,7 +51,8 @@ def make_record(staff, guideline, *, fiscal_year=2025, **snapshot) -> Completion
         "employment_type": staff.employment_type,
         "employment_type_label": str(staff.get_employment_type_display()),
         "guideline_title": guideline.title,
-        "guideline_version": guideline.version_label,
+        "guideline_version": str(version.label),
+        "version": version,
         "guideline_revision_id": guideline.live_revision_id,
         "content_hash": "ab" * 32,
         "clauses_mastered": 8,

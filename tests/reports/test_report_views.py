@@ -147,6 +147,7 @@ STAFF_HEADER = [
     "得点（初回正答率%）",
     "受験回数",
     "誓約した版",
+    "改正点の確認",
 ]
 
 
@@ -201,8 +202,9 @@ def test_staff_csv_has_japanese_headers_text_ids_and_the_numbers(hr, data):
         "88",
         "2",
         "第1版",
+        "",
     ]
-    assert by_number["00125"][7:] == ["受講中", "2025-06-30", "", "", "1", ""]
+    assert by_number["00125"][7:] == ["受講中", "2025-06-30", "", "", "1", "", ""]
     assert by_number["00127"][6:8] == ["会計年度任用職員", "取消"]
     entry = last_log("reports.exported")
     assert entry.data["report"] == "staff-status" and entry.data["row_count"] == 8

@@ -184,3 +184,20 @@ def test_the_demo_cities_are_onboarded_as_a_new_one_would_be(demo):
         assert LoginPolicy.objects.filter(municipality=municipality).exists()
         guideline = GuidelinePage.objects.get(municipality=municipality)
         assert WorkflowPage.objects.get(page=guideline).workflow.name == f"{municipality.name} ガイドライン承認フロー"
+
+
+def test_the_staff_who_completed_the_first_version_have_their_review(demo):
+    """The README's 山田 花子 (001100) completed 第1版: she has a 改正点の確認 of 第2版 on the amended
+    clauses, with a question marked as covering the new text; the completion record stays."""
+    from quizzes.models import CompletionRecord, ScenarioQuestion
+    from training.models import RevisionReview
+
+    guideline = GuidelinePage.objects.get(slug="ashiya-sns-guideline")
+    second = guideline.versions.get(number=2)
+    reviews = RevisionReview.objects.filter(version=second)
+    completed = CompletionRecord.objects.filter(guideline=guideline)
+    assert reviews.count() == completed.count() > 0
+    assert set(completed.values_list("guideline_version", flat=True)) == {"第1版"}
+    yamada = reviews.get(staff__staff_number="001100")
+    assert set(yamada.clause_keys) <= {"2", "8-6"} and "2" in yamada.clause_keys
+    assert ScenarioQuestion.objects.live().filter(guideline=guideline, clause_key="2", covers_revision=True).exists()

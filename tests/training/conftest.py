@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from courses import versions
 from people.models import StaffMember
 from quizzes import services as quiz_services
 from quizzes.models import ClauseProgress
@@ -121,7 +122,7 @@ def pass_all(staff, chapters) -> None:
 
 def attest(staff, guideline):
     return quiz_services.attestation_create(
-        staff=staff, guideline=guideline, version_shown=guideline.version_label, agreed=True
+        staff=staff, guideline=guideline, version_shown=versions.current(guideline).label, agreed=True
     )
 
 

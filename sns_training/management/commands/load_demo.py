@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import versions
 from courses.models import ChapterPage, GuidelinePage
 from courses.services import APPROVER_GROUP, EDITOR_GROUP, editorial_setup, guideline_fixture_load
 from people import services as people_services
@@ -84,12 +85,55 @@ class Command(BaseCommand):
                     page.body = raw
                     page.substantive_changes = changed  # the editor's marking: the meaning changes
                     page.save_revision().publish()
+        # The demo's questions on the amended clauses are marked as covering the new text, so the
+        # staff who completed 第1版 answer them in their 改正点の確認 (made when this commits).
+        from quizzes.models import ScenarioQuestion
+
+        for key in changes:
+            first = ScenarioQuestion.objects.live().filter(guideline=guideline, clause_key=key).order_by("pk").first()
+            if first is not None:
+                ScenarioQuestion.objects.filter(pk=first.pk).update(covers_revision=True)
         version = versions.version_record(guideline=guideline)
         if version is not None:
             self.stdout.write(
                 _("%(name)s: デモ用の改正例（%(label)s）と新旧対照表を作りました。")
                 % {"name": guideline.municipality.name, "label": version.label}
             )
+            # The staff who completed 第1版 get their 改正点の確認 now (the background task queued
+            # on commit then finds them all there and makes none twice).
+            from training.models import Assignment
+            from training.services import revision_reviews_create
+
+            awaiting = list(
+                Assignment.objects.open()
+                .filter(cycle__guideline=guideline, chapters_passed_at__isnull=False)
+                .select_related("staff__user")
+            )
+            made = revision_reviews_create(version=version)["created"]
+            self._answer_again(guideline, [a.staff for a in awaiting], set(changes))
+            self.stdout.write(
+                _("%(name)s: 第1版を修了した職員 %(count)s 名に「改正点の確認」を割り当てました。")
+                % {"name": guideline.municipality.name, "count": made}
+            )
+
+    def _answer_again(self, guideline, people, keys):
+        """The demo's 誓約待ち people answer the amended clauses again (their other answers still
+        count), so they are 誓約待ち on 第2版 as they were on 第1版."""
+        from quizzes import services as quiz_services
+        from quizzes.selectors import chapter_required_for
+
+        chapters = [
+            c for c in ChapterPage.objects.child_of(guideline).live().order_by("path") if keys & set(c.clause_keys())
+        ]
+        for staff in people:
+            for chapter in chapters:
+                if not chapter_required_for(staff=staff, chapter=chapter):
+                    continue
+                attempt = quiz_services.attempt_start(staff=staff, chapter=chapter)
+                items = list(attempt.items.prefetch_related("question__choices"))
+                quiz_services.attempt_submit(
+                    attempt_id=attempt.pk, user=staff.user, submission=_submission(items, wrong=set())
+                )
 
     def _onboard(self, m):
         """A demo city comes into being as the platform admin's onboarding makes one (decision
@@ -214,7 +258,7 @@ class Command(BaseCommand):
                     )
             if share < 4:
                 quiz_services.attestation_create(
-                    staff=staff, guideline=guideline, version_shown=guideline.version_label, agreed=True
+                    staff=staff, guideline=guideline, version_shown=versions.current(guideline).label, agreed=True
                 )
                 completed += 1
             elif share == 4:
