@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -17,7 +18,26 @@ from . import services
 from .models import TrainingCycle
 
 
+class _TreeOrder(ModelChoiceIterator):
+    """Departments in tree order, siblings by 所属コード: each sorts by its ancestors' codes (the
+    path holds ids, whose text order would put /10/ before /3/)."""
+
+    def __iter__(self):
+        departments = list(self.queryset)
+        code_of = {d.pk: d.code for d in departments}
+        for department in sorted(
+            departments,
+            key=lambda d: (
+                d.municipality_id,
+                [code_of.get(int(part), "") for part in d.path.strip("/").split("/") if part],
+            ),
+        ):
+            yield self.choice(department)
+
+
 class DepartmentChoiceField(forms.ModelMultipleChoiceField):
+    iterator = _TreeOrder
+
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.code}）"
 

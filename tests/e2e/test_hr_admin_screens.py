@@ -63,6 +63,15 @@ def test_hr_opens_a_cycle_for_a_whole_bu_and_sees_its_audience(page, accounts, a
     # The tree is indented: a 課 starts right of its 部, a 係 right of its 課.
     xs = [box.bounding_box()["x"] for box in (bu, ka, kakari)]
     assert xs[0] < xs[1] < xs[2], xs
+    # Tree order, siblings by 所属コード: 企画部 › 企画課 › 企画係, 人事課, 広報課.
+    labels = page.locator("[data-department-tree] label").all_inner_texts()
+    assert [label.strip() for label in labels] == [
+        "企画部（1000）",
+        "企画課（1100）",
+        "企画係（1110）",
+        "人事課（2100）",
+        "広報課（3100）",
+    ]
     bu.check()
     expect(ka).to_be_checked()
     expect(kakari).to_be_checked()
@@ -75,8 +84,9 @@ def test_hr_opens_a_cycle_for_a_whole_bu_and_sees_its_audience(page, accounts, a
     _fits(page)
     assert _violations(page, axe_js) == []
 
+    page.locator("select[name=guideline]").select_option(index=1)
     page.locator("input[name=due_on]").fill("2027-02-26")
-    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="作成").click()
     expect(page.get_by_text("人を対象にしました")).to_be_visible()
     cycle = TrainingCycle.objects.get(fiscal_year=2026)
     assert sorted(cycle.departments.values_list("code", flat=True)) == ["1000", "1100", "1110"]
