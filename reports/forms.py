@@ -24,11 +24,13 @@ class VerificationForm(forms.Form):
 
 
 class CertificateZipForm(forms.Form):
+    ALL = "*"  # 「全所属」: no 所属コード is "*" (people.models.department_code_validator)
+
     department = forms.ChoiceField(label=_("所属"))
     fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int)
     subdepartments = forms.BooleanField(label=_("下位の所属を含める"), required=False, initial=True)
 
     def __init__(self, *args, departments: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = departments
+        self.fields["department"].choices = [(self.ALL, _("全所属（自治体全体）")), *departments]
         self.fields["fiscal_year"].choices = fiscal_year_choices()

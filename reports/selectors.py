@@ -122,10 +122,14 @@ def department_codes(*, municipality: Municipality, code: str, with_subdepartmen
     return list(Department.objects.subtree_of(department).values_list("code", flat=True))
 
 
-def department_records(*, municipality: Municipality, fiscal_year: int, codes: list[str]) -> QuerySet[CompletionRecord]:
-    return CompletionRecord.objects.filter(
-        staff__municipality=municipality, fiscal_year=fiscal_year, department_code__in=codes
-    ).order_by("department_code", "staff_number", "pk")
+def department_records(
+    *, municipality: Municipality, fiscal_year: int, codes: list[str] | None
+) -> QuerySet[CompletionRecord]:
+    """The records of the 所属コード `codes`; `codes=None` is the whole municipality (「全所属」)."""
+    records = CompletionRecord.objects.filter(staff__municipality=municipality, fiscal_year=fiscal_year)
+    if codes is not None:
+        records = records.filter(department_code__in=codes)
+    return records.order_by("department_code", "staff_number", "pk")
 
 
 # --- Certificate ZIPs (decision 0014) ------------------------------------------------------------
@@ -151,7 +155,9 @@ def bundle_records(bundle: CertificateBundle) -> QuerySet[CompletionRecord]:
     """Exactly the records counted when the bundle was requested: the 所属コード fixed then, and no
     record newer than the highest id then (records are only ever added, never changed)."""
     return department_records(
-        municipality=bundle.municipality, fiscal_year=bundle.fiscal_year, codes=bundle.department_codes
+        municipality=bundle.municipality,
+        fiscal_year=bundle.fiscal_year,
+        codes=bundle.department_codes or None,  # none: the whole municipality (「全所属」)
     ).filter(pk__lte=bundle.last_record_id)
 
 

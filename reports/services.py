@@ -94,26 +94,38 @@ def audit_bundle_requested(*, user, bundle: CertificateBundle, requeued: bool = 
 
 @transaction.atomic
 def certificate_bundle_request(
-    *, user, department: Department, fiscal_year: int, include_subdepartments: bool
+    *,
+    user,
+    department: Department | None,
+    fiscal_year: int,
+    include_subdepartments: bool,
+    municipality: Municipality | None = None,
 ) -> CertificateBundle:
     """Ask for a department's certificates of one 年度 as a ZIP: counts the records, saves the
     bundle, logs the request and enqueues the build once this transaction commits. The same
     request still queued or running (and not stalled) is answered with that bundle instead of
     building twice.
-    A department outside HR's municipality is 404; no records or too many is a ReportsError."""
+    `department=None` is the whole `municipality` (「全所属」: every record of the 年度, whatever
+    its 所属コード; the bundle stores no codes).
+    A department or municipality outside HR's is 404; no records or too many is a ReportsError."""
     from .tasks import certificate_bundle_build
 
-    if user.is_authenticated and user.is_superuser:
+    if department is not None:
         municipality = department.municipality
-    else:
-        municipality = selectors.report_municipality(user=user)
-        if department.municipality_id != municipality.pk:
+    if municipality is None:
+        raise Http404
+    if not (user.is_authenticated and user.is_superuser):
+        if municipality.pk != selectors.report_municipality(user=user).pk:
             raise Http404
+    whole = department is None
+    if whole:
+        include_subdepartments = True
     existing = (
         CertificateBundle.objects.active()
         .filter(
             municipality=municipality,
             department=department,
+            department_code="" if whole else department.code,
             fiscal_year=fiscal_year,
             include_subdepartments=include_subdepartments,
         )
@@ -121,8 +133,12 @@ def certificate_bundle_request(
     )
     if existing is not None:
         return existing
-    codes = selectors.department_codes(
-        municipality=municipality, code=department.code, with_subdepartments=include_subdepartments
+    codes = (
+        None
+        if whole
+        else selectors.department_codes(
+            municipality=municipality, code=department.code, with_subdepartments=include_subdepartments
+        )
     )
     records = selectors.department_records(municipality=municipality, fiscal_year=fiscal_year, codes=codes)
     summary = records.order_by().aggregate(count=Count("pk"), last=Max("pk"))
@@ -139,9 +155,9 @@ def certificate_bundle_request(
     bundle = CertificateBundle.objects.create(
         municipality=municipality,
         department=department,
-        department_code=department.code,
-        department_name=department.name,
-        department_codes=codes,
+        department_code="" if whole else department.code,
+        department_name=str(_("全所属")) if whole else department.name,
+        department_codes=codes or [],
         fiscal_year=fiscal_year,
         include_subdepartments=include_subdepartments,
         last_record_id=summary["last"],

@@ -509,6 +509,7 @@ POLICIES: dict[str, Policy] = {
     "training_cycles:index_results": SCOPED_BY_VIEW,
     "training_cycles:add": SCOPED_BY_VIEW,
     "training_cycles:edit": _kwargs("pk", scope=cycles_in_scope),
+    "training_cycles:inspect": _kwargs("pk", scope=cycles_in_scope),
     "training_cycles:delete": _kwargs("pk", scope=cycles_in_scope),
     "training_cycles:history": _kwargs("pk", scope=cycles_in_scope),
     "training_cycles:history_results": _kwargs("pk", scope=cycles_in_scope),

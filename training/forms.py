@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -17,9 +18,54 @@ from . import services
 from .models import TrainingCycle
 
 
+class _TreeOrder(ModelChoiceIterator):
+    """Departments in tree order, siblings by 所属コード: each sorts by its ancestors' codes (the
+    path holds ids, whose text order would put /10/ before /3/)."""
+
+    def __iter__(self):
+        departments = list(self.queryset)
+        code_of = {d.pk: d.code for d in departments}
+        for department in sorted(
+            departments,
+            key=lambda d: (
+                d.municipality_id,
+                [code_of.get(int(part), "") for part in d.path.strip("/").split("/") if part],
+            ),
+        ):
+            yield self.choice(department)
+
+
 class DepartmentChoiceField(forms.ModelMultipleChoiceField):
+    iterator = _TreeOrder
+
     def label_from_instance(self, obj):
-        return f"{'　' * (obj.depth - 1)}{obj.name}（{obj.code}）"
+        return f"{obj.name}（{obj.code}）"
+
+
+class DepartmentTreeWidget(forms.CheckboxSelectMultiple):
+    """The department tree (部 › 課 › 係) as indented checkboxes. Choosing a department already
+    takes everything below it (decision 0010); training/admin/department_tree.js also ticks the
+    children when a 部 is ticked, so HR sees what is chosen. Without script each is its own box."""
+
+    template_name = "training/widgets/department_tree.html"
+    option_template_name = "training/widgets/department_tree_option.html"
+
+    class Media:
+        css = {"all": ["training/admin/department_tree.css"]}
+        js = ["training/admin/department_tree.js"]
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        department = getattr(value, "instance", None)
+        if department is not None:
+            option["depth"] = department.depth
+            option["attrs"]["data-path"] = department.path
+        return option
+
+
+def _date_input() -> forms.DateInput:
+    """The browser's own date picker (keyboard and screen-reader friendly, no script under the CSP)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class _ServiceValidatedForm(WagtailAdminModelForm):
@@ -42,8 +88,11 @@ class TrainingCycleCreateForm(_ServiceValidatedForm):
         label=_("対象の所属"),
         queryset=Department.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 12}),
-        help_text=_("選んだ所属とその下の所属が対象です。選ばなければ全所属が対象です。"),
+        widget=DepartmentTreeWidget,
+        help_text=_(
+            "選んだ所属とその下の所属が対象です（部を選ぶと、その下の課・係もまとめて対象になります）。"
+            "選ばなければ全所属が対象です。"
+        ),
     )
 
     class Meta:
@@ -58,6 +107,7 @@ class TrainingCycleCreateForm(_ServiceValidatedForm):
             "departments",
             "new_hire_due_days",
         ]
+        widgets = {"opens_on": _date_input(), "due_on": _date_input(), "closes_on": _date_input()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,6 +154,7 @@ class TrainingCycleEditForm(_ServiceValidatedForm):
     class Meta:
         model = TrainingCycle
         fields = ["due_on", "closes_on", "new_hire_due_days", "revision_review_days"]
+        widgets = {"due_on": _date_input(), "closes_on": _date_input()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ cycle_update. Every view is scoped to the user's municipality; another's cycle a
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
@@ -14,6 +15,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
+
+from people.models import Department, StaffMember
 
 from . import services
 from .forms import TrainingCycleCreateForm, TrainingCycleEditForm
@@ -123,6 +126,63 @@ class TrainingCycleEditView(TrainingErrorFormMixin, generic.EditView):
                 icon_name="date",
                 priority=5,
             ),
+            Button(
+                _("対象者と概要"),
+                url=reverse("training_cycles:inspect", args=[self.object.pk]),
+                icon_name="info-circle",
+                priority=6,
+            ),
+        ]
+
+
+class TrainingCycleInspectView(generic.InspectView):
+    """The cycle's detail page: its dates and its audience (the departments with their place in
+    the tree, the employment types) and how many people are assigned. Another municipality's
+    cycle answers 404 (the queryset is the viewer's)."""
+
+    template_name = "training/admin/cycle_inspect.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            TrainingCycle.objects.visible_to(self.request.user).select_related("guideline", "municipality"),
+            pk=self.pk,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cycle = self.object
+        chosen = list(cycle.departments.order_by("path"))
+        ancestor_ids = {int(part) for d in chosen for part in d.path.strip("/").split("/") if part}
+        names = {d.pk: d.name for d in Department.objects.filter(pk__in=ancestor_ids)}
+        employment = dict(StaffMember.EmploymentType.choices)
+        active = cycle.assignments.filter(withdrawn_at__isnull=True)
+        context.update(
+            cycle=cycle,
+            audience_departments=[
+                {
+                    "department": d,
+                    "trail": " › ".join(names.get(int(part), "") for part in d.path.strip("/").split("/") if part),
+                }
+                for d in chosen
+            ],
+            audience_employment_types=[employment.get(value, value) for value in cycle.employment_types or []],
+            assigned_count=active.count(),
+            completed_count=active.filter(completion__isnull=False).count(),
+            withdrawn_count=cycle.assignments.filter(withdrawn_at__isnull=False).count(),
+        )
+        return context
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = [b for b in super().header_more_buttons if "delete" not in (b.url or "")]
+        return [
+            *buttons,
+            Button(
+                _("期限延長・免除"),
+                url=reverse("training-exceptions:cycle", args=[self.object.pk]),
+                icon_name="date",
+                priority=5,
+            ),
         ]
 
 
@@ -136,7 +196,8 @@ class TrainingCycleViewSet(ModelViewSet):
     add_view_class = TrainingCycleCreateView
     edit_view_class = TrainingCycleEditView
     copy_view_enabled = False
-    inspect_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_class = TrainingCycleInspectView
     list_display = [
         TitleColumn("name", label=_("研修サイクル"), accessor=str, url_name="training_cycles:edit"),
         Column("municipality", label=_("自治体"), accessor="municipality.name"),

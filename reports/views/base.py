@@ -26,7 +26,6 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
-from wagtail.admin.widgets.button import Button
 
 from sns_training import db_router
 
@@ -220,22 +219,25 @@ class ReportMixin(MunicipalityMixin):
             params[key] = value  # replaces a value already in the query (QueryDict.update would add one)
         return self.request.path.replace("/results/", "/") + "?" + params.urlencode()
 
-    def get_header_more_buttons(self):
+    def export_links(self) -> list[tuple[str, str]]:
+        """The three downloads of this table with its filters, shown as a labelled button group
+        beside it (templates/reports/admin/_exports.html), not hidden in the header's menu."""
+        if not self.export_columns:
+            return []
         return [
-            Button(_("XLSXでダウンロード"), url=self.get_export_url("xlsx"), icon_name="download", priority=90),
-            Button(
+            (_("XLSXでダウンロード"), self.get_export_url("xlsx")),
+            (
                 _("CSVでダウンロード（UTF-8）"),
-                url=self.get_export_url("csv", encoding=exports.Encoding.UTF8.value),
-                icon_name="download",
-                priority=100,
+                self.get_export_url("csv", encoding=exports.Encoding.UTF8.value),
             ),
-            Button(
+            (
                 _("CSVでダウンロード（Shift_JIS）"),
-                url=self.get_export_url("csv", encoding=exports.Encoding.CP932.value),
-                icon_name="download",
-                priority=110,
+                self.get_export_url("csv", encoding=exports.Encoding.CP932.value),
             ),
         ]
+
+    def get_header_more_buttons(self):
+        return []
 
 
 class ListReportView(ReportMixin, ReportView):

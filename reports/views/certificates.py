@@ -64,13 +64,18 @@ class CertificateZipView(AdminPageView):
         form = self.form(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            department = get_object_or_404(
-                Department.objects.filter(municipality=self.municipality), code=data["department"]
+            department = (
+                None
+                if data["department"] == CertificateZipForm.ALL
+                else get_object_or_404(
+                    Department.objects.filter(municipality=self.municipality), code=data["department"]
+                )
             )
             try:
                 bundle = services.certificate_bundle_request(
                     user=request.user,
                     department=department,
+                    municipality=self.municipality,
                     fiscal_year=data["fiscal_year"],
                     include_subdepartments=data["subdepartments"],
                 )
@@ -155,8 +160,8 @@ def certificate_bundle_download(request, pk: int):
         raise
     name = exports.ExportFilename.build(
         municipality=bundle.municipality,
-        report=format_lazy("{}_{}", gettext_lazy("修了証"), bundle.department_code),
-        report_slug=f"certificates-{bundle.department_code}",
+        report=format_lazy("{}_{}", gettext_lazy("修了証"), bundle.department_code or gettext_lazy("全所属")),
+        report_slug=f"certificates-{bundle.department_code or 'all'}",
         fiscal_year=bundle.fiscal_year,
     ).with_suffix("zip")
     response = FileResponse(handle, content_type="application/zip")

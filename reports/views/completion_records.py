@@ -22,6 +22,7 @@ class CompletionRecordReportView(ReportMixin, ReportView):
     index_url_name = "reports_admin:completion_records"
     index_results_url_name = "reports_admin:completion_records_results"
     filterset_class = CompletionRecordFilterSet
+    results_template_name = "reports/admin/completion_records_results.html"
     report_slug = "completion-records"
     report_name = page_title
     export_columns = queries.COMPLETION_COLUMNS

@@ -121,7 +121,8 @@ def test_hr_filters_the_staff_report_and_downloads_the_xlsx(page, accounts, axe_
     page.screenshot(path=str(shots_dir / "hr-staff-report.png"), full_page=True)
     assert our_violations(page, axe_js) == []
 
-    page.get_by_role("button", name="操作").click()
+    # The downloads are a visible, labelled group beside the table (issue 16), not in a menu.
+    expect(page.get_by_role("group", name="この表をダウンロード")).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("link", name="XLSXでダウンロード").click()
     download = info.value
