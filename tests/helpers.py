@@ -91,3 +91,9 @@ def mark_second_factor_passed(client, user) -> None:
     session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
     session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
     session.save()
+
+
+def refused_as_not_for_staff(response) -> bool:
+    """An employee or 所属長 who opens any /admin/ URL gets the Japanese page saying the admin is for
+    HR and editors (sns_training.admin_access.not_for_staff, decision 0042): 403, nothing of the view."""
+    return response.status_code == 403 and "管理画面は人事担当・編集担当の方向けです" in response.content.decode()

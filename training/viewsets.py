@@ -90,7 +90,6 @@ class TrainingCycleCreateView(TrainingErrorFormMixin, generic.CreateView):
             employment_types=data.get("employment_types") or [],
             departments=data.get("departments") or [],
             new_hire_due_days=data["new_hire_due_days"],
-            revision_review_days=data.get("revision_review_days"),
             user=self.request.user,
         )
 

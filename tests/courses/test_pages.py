@@ -34,9 +34,9 @@ CHAPTER_PAGE_MAX_QUERIES = 8
 # paths, guideline, chapter list. With it cached (courses.tree_cache): the user alone.
 CHAPTER_PAGE_QUERIES_COLD = 7
 CHAPTER_PAGE_QUERIES_WARM = 1
-MYPAGE_QUERIES = (
-    11  # user, guidelines, chapters, deadlines; progress: bodies, mastered, quizzed, attempted, record; records; site
-)
+# user, guidelines, chapters, deadlines; progress: bodies, mastered, quizzed, attempted, record; records;
+# 改正点の確認 (decision 0037); site
+MYPAGE_QUERIES = 12
 COURSE_PAGE_QUERIES = 2  # the user, the guideline's municipality
 
 

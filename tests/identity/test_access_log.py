@@ -213,10 +213,10 @@ class TestRefusedAccess:
 
         response = client.get("/admin/access-log/")
 
-        assert response.status_code == 302
+        assert response.status_code == 403  # the page saying what the admin is for (decision 0042)
         [event] = _events(Kind.ACCESS_REFUSED)
         assert event.actor == hanako.user
-        assert event.detail["status"] == 302 and event.detail["url_name"] == "access_log:index"
+        assert event.detail["status"] == 403 and event.detail["url_name"] == "access_log:index"
 
     def test_an_admin_user_without_the_logs_permission_is_sent_home_and_recorded(self, client, hanako):
         from django.contrib.auth.models import Permission

@@ -298,7 +298,7 @@ def test_employee_is_refused_the_admin_action(tree, hr, kaori, jun):
     client = client_for(jun)
     assert client.get(INDEX).status_code in (302, 403)
     assert client.post(ISSUE, {"staff": jun.pk}).status_code in (302, 403)  # even for themselves
-    assert client.post(ISSUE, {"staff": kaori.pk}).status_code == 404  # someone out of their reach
+    assert client.post(ISSUE, {"staff": kaori.pk}).status_code == 403  # the admin is not theirs at all
     assert not SetupCode.objects.exists()
 
 

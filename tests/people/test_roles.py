@@ -6,6 +6,7 @@ import pytest
 
 from people.models import StaffMember
 from tests.factories import MunicipalityFactory, StaffMemberFactory, UserFactory, department_tree
+from tests.helpers import refused_as_not_for_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_other_roles_do_not(jinji, client, role):
     assert not user.has_perm("wagtailadmin.access_admin")
     assert not user.has_perm("people.import_roster")
     client.force_login(user)
-    assert client.get("/admin/").status_code == 302
+    assert refused_as_not_for_staff(client.get("/admin/"))
 
 
 def test_the_role_goes_with_the_roster_change(jinji):

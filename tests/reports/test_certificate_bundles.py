@@ -16,6 +16,7 @@ from wagtail.models import ModelLogEntry
 
 from reports import selectors, services
 from reports.models import CertificateBundle
+from tests.helpers import refused_as_not_for_staff
 
 from .conftest import streamed
 from .test_certificates import pdf_text
@@ -251,8 +252,8 @@ def test_employees_and_department_heads_reach_none_of_it(client, world, built, v
 
     for url in (zip_url(), page_url(built), download_url(built)):
         response = client.get(url)
-        assert response.status_code == 302 and response["Location"].startswith(reverse("account_login")), url
+        assert refused_as_not_for_staff(response), url
     response = client.post(zip_url(), FORM)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert refused_as_not_for_staff(response)
     assert CertificateBundle.objects.count() == 1
     assert not ModelLogEntry.objects.filter(action="reports.certificate_downloaded").exists()

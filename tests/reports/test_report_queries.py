@@ -100,14 +100,14 @@ def test_staff_rows_before_the_due_date(data):
     assert list(rows) == ["00123", "00124", "00125", "00126", "00127", "00128", "00200", "00300"]  # no G yet
     shown = {n: (r.department_code, r.status_label, r.score, r.attempts, r.version) for n, r in rows.items()}
     assert shown == {
-        "00123": ("1100", "修了", 88, 2, "第1版"),
+        "00123": ("1100", "修了", 88, 2, "第2版"),  # the fixture's two chapters were published one by one
         "00124": ("1100", "未受講", None, 0, ""),  # the 2024 attempt is outside the cycle
         "00125": ("1110", "受講中", None, 1, ""),
         "00126": ("2000", "受講中", None, 1, ""),  # completes 6/20: not yet
         "00127": ("2100", "取消", None, 0, ""),
         "00128": ("1110", "未受講", None, 0, ""),
         "00200": ("1000", "未受講", None, 0, ""),
-        "00300": ("2100", "修了", 100, 2, "第1版"),
+        "00300": ("2100", "修了", 100, 2, "第2版"),
     }
     a = rows["00123"]
     assert (a.fiscal_year, a.name, a.department_name, a.employment_type) == (
