@@ -128,9 +128,9 @@ def test_each_role_logs_in_by_each_method(client, everything, oidc_idp, saml_idp
     if role == "department_head":
         assert client.get("/department/").status_code == 200
     if role not in PRIVILEGED:
-        # No admin for them, and no second factor asked.
+        # No admin for them (a page says what it is for, decision 0042), and no second factor asked.
         admin = client.get("/admin/")
-        assert admin.status_code == 302 and not admin["Location"].startswith(SETUP_URL)
+        assert admin.status_code == 403 and "管理画面は人事担当・編集担当の方向けです" in admin.content.decode()
         assert client.get("/reports/").status_code in (302, 403, 404)
         return
 
