@@ -38,6 +38,7 @@ run: system-deps-run $(STAMP)
 	DJANGO_SETTINGS_MODULE=sns_training.settings.dev $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: system-deps-test $(STAMP) e2e-deps
+	@scripts/redis-up.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -180,7 +180,8 @@ class _RateLimitCacheProxy(ConnectionProxy):
     a test (or a cache reset) are followed."""
 
     def __init__(self) -> None:
-        pass
+        """Nothing to store: ConnectionProxy's own __init__ would set attributes, which
+        __setattr__ below hands to the cache itself."""
 
     def __getattr__(self, item):
         return getattr(ratelimit_cache(), item)
