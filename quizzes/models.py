@@ -405,6 +405,22 @@ class CompletionRecord(models.Model):
 
         return fiscal_year_label(self.fiscal_year)
 
+    def certificate_dates(self) -> dict:
+        """The dates a certificate prints, in Japan: 修了日 in ISO and 和暦, 誓約日時 and its 和暦 date
+        (the PDF, the person's certificate page and the public verification page show the same)."""
+        from django.utils import timezone
+
+        from sns_training.fiscal_year import wareki_date
+
+        completed = timezone.localtime(self.completed_at).date()
+        attested = timezone.localtime(self.attested_at)
+        return {
+            "completed_iso": completed.isoformat(),
+            "completed_wareki": wareki_date(completed),
+            "attested": attested,
+            "attested_wareki": wareki_date(attested.date()),
+        }
+
     @property
     def verification_url(self) -> str:
         """The public 修了証の確認 page of this record's code at the site's configured address

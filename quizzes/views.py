@@ -2,12 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from people import scoping
-from sns_training.fiscal_year import wareki_date
 
 from . import selectors, services
 from .forms import parse_id, parse_submission
@@ -123,14 +121,7 @@ def certificate(request, pk: int):
     """The person's own certificate: what the PDF shows, nothing more (the content hash and the
     first-try score are evidence for HR's records, not the certificate's reader)."""
     record = selectors.record_for_user(user=request.user, pk=pk)
-    completed = timezone.localtime(record.completed_at).date()
-    context = {
-        "record": record,
-        "completed_iso": completed.isoformat(),
-        "completed_wareki": wareki_date(completed),
-        "attested_wareki": wareki_date(timezone.localtime(record.attested_at).date()),
-        "verification_url": record.verification_url,
-    }
+    context = {"record": record, "verification_url": record.verification_url, **record.certificate_dates()}
     return render(request, "quizzes/certificate.html", context)
 
 

@@ -17,7 +17,6 @@ from django.utils import timezone, translation
 
 from quizzes.models import CompletionRecord
 from sns_training import pdf
-from sns_training.fiscal_year import wareki_date
 
 TEMPLATE = "reports/certificate_pdf.html"
 
@@ -30,19 +29,14 @@ font_only_fetcher = pdf.font_only_fetcher
 def certificate_html(record: CompletionRecord, *, font_url: str | None = None) -> str:
     """The certificate's HTML, always in Japanese: it is an official document, whatever language
     the person reads the site in."""
-    completed = timezone.localtime(record.completed_at).date()
-    attested = timezone.localtime(record.attested_at)
     with translation.override("ja"):
         return render_to_string(
             TEMPLATE,
             {
                 "record": record,
                 "font_url": font_url or _font_url(),
-                "completed_iso": completed.isoformat(),
-                "completed_wareki": wareki_date(completed),
-                "attested": attested,
-                "attested_wareki": wareki_date(attested.date()),
                 "verification_url": record.verification_url,
+                **record.certificate_dates(),
             },
         )
 

@@ -100,6 +100,7 @@ def record_public(*, code: str) -> CompletionRecord | None:
             "guideline_version",
             "fiscal_year",
             "completed_at",
+            "attested_at",
         )
         .first()
     )

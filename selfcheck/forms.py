@@ -15,7 +15,7 @@ from . import defaults
 from .services import MAX_CHARS
 
 PLATFORMS = [
-    ("X", "X（旧Twitter）"),
+    ("X", _("X（旧Twitter）")),
     ("Instagram", "Instagram"),
     ("Facebook", "Facebook"),
     ("LINE", "LINE"),

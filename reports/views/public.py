@@ -10,12 +10,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from people.adapters import client_ip
-from sns_training.fiscal_year import wareki_date
 
 from .. import selectors
 
@@ -62,12 +60,7 @@ def verify(request, code: str | None = None):
                 _failure_count(request)
                 status = 404
             else:
-                completed = timezone.localtime(record.completed_at).date()
-                context |= {
-                    "record": record,
-                    "completed_iso": completed.isoformat(),
-                    "completed_wareki": wareki_date(completed),
-                }
+                context |= {"record": record, **record.certificate_dates()}
             context["looked_up"] = True
     response = render(request, "reports/verify_public.html", context, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
