@@ -10,14 +10,14 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models, router, transaction
-from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel
-from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, Task, TaskState, WorkflowMixin
+from wagtail.models import DraftStateMixin, LockableMixin, Orderable, RevisionMixin, Task, WorkflowMixin
 
 from people import scoping
+from people.approval import MunicipalityApprovalMixin
 from sns_training.fiscal_year import current_fiscal_year, fiscal_year_start
 
 
@@ -477,7 +477,7 @@ class RevisionAttestation(models.Model):
         raise ImmutableRecordError("revision attestations are never deleted")
 
 
-class QuestionApprovalTask(Task):
+class QuestionApprovalTask(MunicipalityApprovalMixin, Task):
     """Approval of scenario questions, routed by the question's municipality (decision 0008).
 
     A Wagtail workflow is assigned per content type, so one workflow serves every municipality's
@@ -494,53 +494,11 @@ class QuestionApprovalTask(Task):
     )
 
     admin_form_fields = [*Task.admin_form_fields, "groups"]
+    moderated_model = ScenarioQuestion
 
     class Meta:
         verbose_name = _("設問の承認（自治体別）")
         verbose_name_plural = _("設問の承認（自治体別）")
-
-    def _in_groups(self, user) -> bool:
-        cache = user.__dict__.setdefault("_question_approval_checks", {})
-        if self.pk not in cache:
-            cache[self.pk] = self.groups.filter(id__in=user.groups.all()).exists()
-        return cache[self.pk]
-
-    def user_may_moderate(self, obj, user) -> bool:
-        if not user.is_authenticated or not user.is_active:
-            return False
-        if user.is_superuser:
-            return True
-        return self._in_groups(user) and ScenarioQuestion.objects.visible_to(user).filter(pk=obj.pk).exists()
-
-    def user_can_access_editor(self, obj, user):
-        return self.user_may_moderate(obj, user)
-
-    def locked_for_user(self, obj, user):
-        return not self.user_may_moderate(obj, user)
-
-    def user_can_lock(self, obj, user):
-        return self.user_may_moderate(obj, user)
-
-    def user_can_unlock(self, obj, user):
-        return False
-
-    def get_actions(self, obj, user):
-        if not self.user_may_moderate(obj, user):
-            return []
-        return [
-            ("reject", _("修正を依頼"), True),
-            ("approve", _("承認"), False),
-            ("approve", _("コメントを付けて承認"), True),
-        ]
-
-    def get_task_states_user_can_moderate(self, user, **kwargs):
-        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
-        if user.is_superuser:
-            return states
-        if not self._in_groups(user):
-            return TaskState.objects.none()
-        visible = ScenarioQuestion.objects.visible_to(user).annotate(pk_text=Cast("pk", models.CharField()))
-        return states.filter(workflow_state__object_id__in=visible.values("pk_text"))
 
     def approvers_for(self, obj):
         """The active members of this task's groups in the question's municipality: who is told."""

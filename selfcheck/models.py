@@ -12,11 +12,11 @@ from wagtail.models import (
     LockableMixin,
     RevisionMixin,
     Task,
-    TaskState,
     WorkflowMixin,
 )
 
 from people import scoping
+from people.approval import MunicipalityApprovalMixin
 
 from . import defaults
 
@@ -117,7 +117,7 @@ def format_words(words: dict[str, tuple[str, ...]]) -> str:
     return "\n".join(f"{defaults.WORD_LIST_LABELS[key]}：{'、'.join(values)}" for key, values in words.items())
 
 
-class SelfCheckApprovalTask(Task):
+class SelfCheckApprovalTask(MunicipalityApprovalMixin, Task):
     """Approval of self-check rules by the approvers of the rule's own municipality (as
     quizzes.QuestionApprovalTask does for questions, decision 0008)."""
 
@@ -128,48 +128,11 @@ class SelfCheckApprovalTask(Task):
     )
 
     admin_form_fields = [*Task.admin_form_fields, "groups"]
+    moderated_model = SelfCheckRule
 
     class Meta:
         verbose_name = _("セルフチェックのルールの承認（自治体別）")
         verbose_name_plural = _("セルフチェックのルールの承認（自治体別）")
-
-    def user_may_moderate(self, obj, user) -> bool:
-        if not user.is_authenticated or not user.is_active:
-            return False
-        if user.is_superuser:
-            return True
-        in_groups = self.groups.filter(id__in=user.groups.all()).exists()
-        return in_groups and SelfCheckRule.objects.visible_to(user).filter(pk=obj.pk).exists()
-
-    def user_can_access_editor(self, obj, user):
-        return self.user_may_moderate(obj, user)
-
-    def locked_for_user(self, obj, user):
-        return not self.user_may_moderate(obj, user)
-
-    def user_can_lock(self, obj, user):
-        return self.user_may_moderate(obj, user)
-
-    def user_can_unlock(self, obj, user):
-        return False
-
-    def get_actions(self, obj, user):
-        if not self.user_may_moderate(obj, user):
-            return []
-        return [
-            ("reject", _("修正を依頼"), True),
-            ("approve", _("承認"), False),
-            ("approve", _("コメントを付けて承認"), True),
-        ]
-
-    def get_task_states_user_can_moderate(self, user, **kwargs):
-        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
-        if user.is_superuser:
-            return states
-        if not self.groups.filter(id__in=user.groups.all()).exists():
-            return TaskState.objects.none()
-        visible = [str(pk) for pk in SelfCheckRule.objects.visible_to(user).values_list("pk", flat=True)]
-        return states.filter(workflow_state__object_id__in=visible)
 
     @classmethod
     def get_description(cls):
