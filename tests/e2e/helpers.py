@@ -155,6 +155,16 @@ def axe_violations(page, axe_path: Path) -> list[dict]:
     """Run axe-core on the current page; each violation as {id, impact, help, targets}."""
     # Evaluated through DevTools, not added as an inline <script>, which the site's
     # Content-Security-Policy refuses (decision 0017); the page runs under its real policy.
+    # Colours are only final once CSS transitions end: Wagtail's messages and filter panel
+    # fade in and out, and axe would read a half-faded label as low contrast.
+    page.evaluate(
+        """() => Promise.race([
+          Promise.all(document.getAnimations()
+            .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+            .map((a) => a.finished.catch(() => null))),
+          new Promise((resolve) => setTimeout(resolve, 5000)),
+        ])"""
+    )
     cdp = page.context.new_cdp_session(page)
     try:
         cdp.send("Runtime.evaluate", {"expression": axe_path.read_text(encoding="utf-8")})
