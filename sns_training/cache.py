@@ -3,7 +3,7 @@
 `ResilientRedisCache` is the default cache when REDIS_URL is set. A Redis that is down, hung or
 unreachable costs one request of this process at most one socket timeout (0.5 s, settings.base);
 then the process stops asking Redis for `BREAKER_SECONDS` and every cache call answers at once as
-a miss (reads) or a no-op (writes). Sessions live in the database behind this cache (`cached_db`),
+a miss (reads) or a no-op (writes). Sessions live in the database behind this cache (`people.sessions`),
 so nobody is logged out; the log-in failure counters live in the database (`ratelimit_cache`,
 wired into allauth in `SnsTrainingConfig.ready`), so no lock-out is reset or lost.
 

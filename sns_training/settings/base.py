@@ -229,7 +229,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # the database with the cache (Redis when REDIS_URL) in front: a Redis restart or outage logs
 # nobody out (decision 0035, which replaces the Redis-only sessions of decision 0016). Expired
 # rows: `manage.py clearsessions` from cron.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "people.sessions"
 SESSION_IDLE_TIMEOUT = 30 * 60
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True

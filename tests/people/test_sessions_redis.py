@@ -37,7 +37,7 @@ def redis_sessions(settings):
 
     settings.CACHES = redis_caches(REDIS_URL)  # production's shape (decision 0035)
     settings.CACHES["default"]["KEY_PREFIX"] = "sns-test"
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "people.sessions"
     cache = caches["default"]
     cache.clear()
     yield cache.client.get_client()

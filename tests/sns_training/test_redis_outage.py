@@ -96,7 +96,7 @@ def redis(tmp_path, settings):
 
     settings.REDIS_URL = server.url
     settings.CACHES = redis_caches(server.url)
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "people.sessions"
     resilient.reset_breakers()
     yield server
     server.stop()
@@ -117,7 +117,7 @@ def _log_in(client, user, password=PASSWORD):
 def test_the_production_settings_use_the_resilient_cache_and_database_counters():
     from sns_training.settings import base
 
-    assert base.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert base.SESSION_ENGINE == "people.sessions"
     assert resilient.ratelimit_cache() is caches["default"]  # test settings: no `ratelimit` cache
 
 

@@ -73,10 +73,10 @@ def _session_engine(env: dict[str, str]) -> str:
 def test_sessions_live_in_the_database_with_redis_in_front_when_there_is_one():
     """Decision 0035 (replacing 0016's Redis-only sessions): a Redis restart logs nobody out."""
     assert _session_engine({**CONFIGURED, "REDIS_URL": "redis://cache.example.jp:6379/0"}) == (
-        "django.contrib.sessions.backends.cached_db sns_training.cache.ResilientRedisCache"
+        "people.sessions sns_training.cache.ResilientRedisCache"
     )
     assert _session_engine(CONFIGURED) == (
-        "django.contrib.sessions.backends.cached_db django.core.cache.backends.locmem.LocMemCache"
+        "people.sessions django.core.cache.backends.locmem.LocMemCache"
     )
 
 
