@@ -21,6 +21,8 @@ from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBS
 
 from people.middleware import LAST_SEEN_KEY
 
+# Same cache keys as cached_db, so switching engines keeps everyone's session.
+KEY_PREFIX = CachedDBStore.cache_key_prefix
 DB_SAVED_KEY = "_db_saved"
 # Keys whose change alone does not need the database row (the stamps).
 STAMP_KEYS = frozenset({LAST_SEEN_KEY, DB_SAVED_KEY})
