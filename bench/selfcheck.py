@@ -48,6 +48,7 @@ def run_draft(draft: dict):
         planned_at=planned,
         rules=rules,
         entity_finder=lambda text, offset: nlp.entities(text, offset=offset),
+        tokenizer=nlp.tokens,
     )
 
 
