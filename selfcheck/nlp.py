@@ -18,6 +18,20 @@ DISABLED = ("parser", "bunsetu_recognizer", "compound_splitter", "morphologizer"
 
 
 @dataclass(frozen=True)
+class Token:
+    """One SudachiPy morpheme: where it is, its dictionary form (`lemma`), its normalised form
+    (`norm`: 噂 for うわさ, 欲しい for ほしかっ), its part of speech and its inflection form."""
+
+    start: int
+    end: int
+    surface: str
+    lemma: str
+    norm: str
+    pos: str
+    form: str = ""
+
+
+@dataclass(frozen=True)
 class Entity:
     text: str
     label: str
@@ -44,3 +58,16 @@ def entities(text: str, *, offset: int = 0) -> list[Entity]:
     """The named entities GiNZA finds in `text` (character offsets shifted by `offset`)."""
     doc = get()(text)
     return [Entity(ent.text, ent.label_, ent.start_char + offset, ent.end_char + offset) for ent in doc.ents]
+
+
+def tokens(text: str) -> list[Token]:
+    """SudachiPy's morphemes of `text` through GiNZA's tokenizer only (no neural network: a few ms
+    for a 300-character draft), so word lists match any conjugation or spelling of their words."""
+    found = []
+    for token in get().tokenizer(text):
+        inflection = token.morph.get("Inflection")
+        form = inflection[0].split(";")[-1] if inflection else ""
+        found.append(
+            Token(token.idx, token.idx + len(token.text), token.text, token.lemma_, token.norm_, token.tag_, form)
+        )
+    return found

@@ -66,7 +66,7 @@ def rules_for(*, municipality, account_type: str) -> list[RuleConfig]:
             label=row.get_code_display(),
             message=row.message,
             clause_key=row.clause_key,
-            words=row.word_lists(),
+            words=_with_new_lists(row),
             work_start=row.work_start,
             work_end=row.work_end,
             break_start=row.break_start,
@@ -75,6 +75,15 @@ def rules_for(*, municipality, account_type: str) -> list[RuleConfig]:
         for row in rows
         if row.enabled and row.account_type == account_type
     ]
+
+
+def _with_new_lists(row) -> dict[str, tuple[str, ...]]:
+    """The row's word lists, plus the default of any list the row has no line for (a list added to
+    the defaults after the row was seeded, decision 0047); a line left empty stays empty."""
+    default = defaults.RULES_BY_CODE.get(row.code)
+    words = dict(default.words) if default is not None else {}
+    words.update(row.word_lists())
+    return words
 
 
 def rule_counts_by_department(*, user, municipality, departments, depth: int, since: date, until: date) -> dict:

@@ -28,6 +28,12 @@ def _entity_finder(text: str, offset: int):
     return nlp.entities(text, offset=offset)
 
 
+def _tokenizer(text: str):
+    from . import nlp
+
+    return nlp.tokens(text)
+
+
 def selfcheck_run(
     *, user, text: str, account_type: str, planned_at: datetime | None = None, platform: str = ""
 ) -> list[engine.Finding]:
@@ -44,7 +50,12 @@ def selfcheck_run(
         raise SelfCheckError(_("下書きは%(max)s字以内にしてください。") % {"max": f"{MAX_CHARS:,}"})
     rules = selectors.rules_for(municipality=staff.municipality, account_type=account_type)
     findings = engine.check(
-        text=text, account_type=account_type, planned_at=planned_at, rules=rules, entity_finder=_entity_finder
+        text=text,
+        account_type=account_type,
+        planned_at=planned_at,
+        rules=rules,
+        entity_finder=_entity_finder,
+        tokenizer=_tokenizer,
     )
     fired = {(finding.code, finding.clause_key) for finding in findings}
     day = timezone.localdate()

@@ -20,6 +20,7 @@ def run(text, *, city, account, planned=None):
         planned_at=planned,
         rules=rules,
         entity_finder=lambda t, offset: nlp.entities(t, offset=offset),
+        tokenizer=nlp.tokens,
     )
 
 
@@ -177,3 +178,64 @@ def test_policy_opinion_with_a_personal_view_stated_is_not_flagged():
     assert cited(run("学校の統廃合の方針には反対です。", city="sukagawa", account=PRIVATE), "policy_opinion") == [
         "5-5-ア"
     ]
+
+
+# Decision 0047: the rules match words by SudachiPy's normalised forms, parts of speech and
+# inflections, so a conjugation, a spelling or a phrasing the word lists do not hold is found too.
+GENERALISED = [
+    # (rule, account, draft with the problem, harmless draft that shares its words)
+    ("abusive", PRIVATE, "あんな人たちには早く消えて欲しかった。", "雨雲が早く消えてくれたので花火が見られた。"),
+    ("abusive", PRIVATE, "文句ばかりの客、もう帰れ。", "今日は早めに帰れた。"),
+    ("rumor", PRIVATE, "駅前の本屋さん、来月でなくなるそうだ。", "雨が降りそうだから傘を持って出た。"),
+    ("rumor", PRIVATE, "体育館の工事が止まったらしい。", "夏らしい青空。体育館でバレーをした。"),
+    ("rumor", PRIVATE, "図書館の司書さんが辞めるって聞いたけど本当？", "誰とは言わないけど、今日はいい日だった。"),
+    (
+        "unannounced",
+        PRIVATE,
+        "開札前だけど、落札しそうな会社はもう分かってる。",
+        "入札の結果が市のサイトで公開されていた。",
+    ),
+    (
+        "policy_opinion",
+        PRIVATE,
+        "市の補助金の見直し、現場のことを何も分かってない。",
+        "市の補助金の申請、分からないところを窓口で聞けた。",
+    ),
+    (
+        "pressure",
+        PRIVATE,
+        "係のみんな、明日までに私のアカウントをフォローしろ。",
+        "係のみんなとバーベキュー。楽しかった。",
+    ),
+    ("impersonation", PRIVATE, "部長を名乗って後輩にメッセージを送ってみた。", "部長の名前を覚えた新人さん、えらい。"),
+    ("fuseji", PRIVATE, "Ｓ係長、また会議で寝てた。", "Ｓサイズの服を買った。"),
+    ("accuracy", OFFICIAL, "明日の花火大会は予定どおり開催されるそうです。", "明日の花火大会は予定どおり開催します。"),
+]
+
+
+@pytest.mark.parametrize(("code", "account", "positive", "negative"), GENERALISED)
+def test_generalised_rules_find_forms_no_word_list_holds(code, account, positive, negative):
+    assert cited(run(positive, city="sukagawa", account=account, planned=EVENING), code), positive
+    assert not cited(run(negative, city="sukagawa", account=account, planned=EVENING), code), negative
+
+
+def test_a_surname_from_sudachipy_with_an_honorific_and_a_detail_of_their_life_is_personal_information():
+    # SudachiPy's dictionary tags 名詞-固有名詞-人名; the detail (a family matter) makes it sensitive.
+    findings = run("子ども食堂に来ていた芹沢さん、最近離婚したばかりで大変そう。", city="ashiya", account=PRIVATE)
+    assert any(f.code == "personal_info" and f.passage.startswith("芹沢") for f in findings)
+    # A friend named without anything about their life is not.
+    assert cited(run("芹沢さんと映画を観た。", city="ashiya", account=PRIVATE), "personal_info") == []
+
+
+def test_hearsay_inside_a_post_about_someones_details_is_one_finding_not_two():
+    findings = run("窓口に来た平野さん、生活保護を受けてるらしい。", city="sukagawa", account=PRIVATE)
+    codes = {f.code for f in findings}
+    assert "personal_info" in codes and "rumor" not in codes
+
+
+def test_without_a_tokenizer_the_word_lists_still_match_as_written():
+    rules = default_rule_configs(municipality_slug="ashiya", account_type=PRIVATE)
+    findings = engine.check(
+        text="駅前のパン屋さん、閉店するって噂。", account_type=PRIVATE, planned_at=None, rules=rules
+    )
+    assert cited(findings, "rumor") == ["8-5"]

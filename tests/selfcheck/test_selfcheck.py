@@ -279,3 +279,21 @@ def test_editors_open_their_municipalitys_rules_only(client, ashiya_staff, sukag
     assert client.get(reverse("wagtailsnippets_selfcheck_selfcheckrule:edit", args=[own.pk])).status_code == 200
     assert client.get(reverse("wagtailsnippets_selfcheck_selfcheckrule:edit", args=[foreign.pk])).status_code == 404
     assert client.get(reverse("wagtailsnippets_selfcheck_selfcheckrule:history", args=[foreign.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_rule_seeded_before_a_list_was_added_uses_the_default_list_and_an_emptied_list_stays_empty(ashiya_staff):
+    # Decision 0047: rows seeded before the 「排除」 list existed have no line for it.
+    municipality = ashiya_staff.municipality
+    rules_seed(municipality=municipality)
+    rule = SelfCheckRule.objects.get(municipality=municipality, code="abusive", account_type="private")
+    rule.words = "\n".join(line for line in rule.words.splitlines() if not line.startswith("「〜ろ」"))
+    rule.save_revision().publish()
+    text = "文句ばかり言う人は、もう帰れ。"
+    assert [f for f in selfcheck_run(user=ashiya_staff.user, text=text, account_type="private") if f.code == "abusive"]
+    rule.refresh_from_db()
+    rule.words += "\n「〜ろ」「〜てほしい」で排除を示す動詞："
+    rule.save_revision().publish()
+    assert not [
+        f for f in selfcheck_run(user=ashiya_staff.user, text=text, account_type="private") if f.code == "abusive"
+    ]
