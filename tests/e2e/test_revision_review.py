@@ -230,3 +230,83 @@ def test_the_whole_loop_from_the_editor_to_hrs_export(page, questions, axe_js, s
     mine = next(r for r in rows if r[header.index("職員番号")] == account.staff_number)
     assert any("確認済み" in str(cell) for cell in mine), (header, mine)
     assert found == {"admin-comparison": [], "staff-report": []}, found
+
+
+def test_the_refusals_show_their_message_in_the_admin_and_save_nothing(page, questions, axe_js, shots_dir):
+    """Each refused edit of a published chapter, as the editor makes it in the page editor: the
+    Japanese message on the form, no revision saved, the live text unchanged."""
+    import datetime
+
+    from django.utils import timezone
+    from wagtail.models import Revision
+
+    from courses import versions
+    from courses.models import ChapterPage, ClauseKey, GuidelinePage, GuidelineVersion
+    from tests.factories import clause
+
+    account = questions["ashiya"]
+    editor, _approver = _editor_and_approver(questions)
+    guideline = GuidelinePage.objects.get(slug=account.guideline["slug"])
+    chapter = ChapterPage.objects.child_of(guideline).get(key="2")
+    key = chapter.body[0].value["key"]
+    # A clause removed in an earlier version: its key is retired for good.
+    ClauseKey.objects.create(
+        guideline=guideline, key="2-99", first_published_at=timezone.now(), retired_at=timezone.now()
+    )
+    latest = versions.current(guideline)
+    revisions = Revision.page_revisions.filter(object_id=str(chapter.pk)).count()
+    live_clauses = list(chapter.clauses())
+    edit_url = f"/admin/pages/{chapter.pk}/edit/"
+    log_in(page, editor)
+
+    def save_draft_and_expect(message: str) -> None:
+        page.locator("footer button.action-save").first.click()
+        expect(page.locator("main")).to_contain_text(message)
+
+    # The published key retyped (9-6 → 9-60 was the issue's example).
+    page.goto(edit_url)
+    page.locator('input[name="body-0-value-key"]').fill(f"{key}0")
+    save_draft_and_expect(f"公開済みの条項キー「{key}」は変更できません")
+    found = {"refused": axe_violations(page, axe_js)}
+    page.screenshot(path=str(shots_dir / "revision-refused-key.png"), full_page=True)
+
+    # A retired key given to a clause of a new chapter (a draft never published).
+    new = ChapterPage(
+        title="第99章（新設）",
+        slug="chapter-99",
+        key="99",
+        number="99",
+        live=False,
+        body=[clause("99-1", "(1)", "新設の条項。")],
+    )
+    guideline.add_child(instance=new)
+    new.save_revision()
+    page.goto(f"/admin/pages/{new.pk}/edit/")
+    page.locator('input[name="body-0-value-key"]').fill("2-99")
+    save_draft_and_expect("条項キー 2-99 は廃止された条項のキーです。別の条項に使うことはできません。")
+
+    # A clause removed while live questions cite it (their retirement not ticked).
+    page.goto(edit_url)
+    page.locator('[data-streamfield-action="DELETE"]').first.click()
+    save_draft_and_expect(f"削除しようとしている条項 {key}")
+    expect(page.locator("main")).to_contain_text("を出題中の設問が引用しています")
+
+    # A 施行日 in the past.
+    page.goto(edit_url)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    page.locator('input[name="revision_effective_date"]').fill(yesterday.isoformat())
+    save_draft_and_expect("施行日に過去の日付は指定できません。")
+
+    # A 施行日 before the previous version's.
+    later = timezone.localdate() + datetime.timedelta(days=20)
+    GuidelineVersion.objects.filter(pk=latest.pk).update(effective_date=later)
+    page.goto(edit_url)
+    page.locator('input[name="revision_effective_date"]').fill((later - datetime.timedelta(days=1)).isoformat())
+    save_draft_and_expect(f"施行日は前の版（{latest.label}、施行日 {later.isoformat()}）より前にできません。")
+
+    assert Revision.page_revisions.filter(object_id=str(chapter.pk)).count() == revisions
+    assert list(ChapterPage.objects.get(pk=chapter.pk).clauses()) == live_clauses
+    assert not ClauseKey.objects.filter(guideline=guideline, key=f"{key}0").exists()
+    assert Revision.page_revisions.filter(object_id=str(new.pk)).count() == 1
+    assert GuidelineVersion.objects.filter(guideline=guideline).count() == 1
+    assert found == {"refused": []}, found
