@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0008_revisions_effective_date'),
+        ("courses", "0008_revisions_effective_date"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='chapterpage',
-            name='revision_effective_date',
-            field=models.DateField(blank=True, help_text='公開で作られる版の施行日。空欄なら公開した日です。先の日付なら、承認・公開しても職員にはその日の0時まで前の本文が表示され、その日に新しい版になります。過去の日付や前の版より前の日付は指定できません。', null=True, verbose_name='この改正の施行日'),
+            model_name="chapterpage",
+            name="revision_effective_date",
+            field=models.DateField(
+                blank=True,
+                help_text="公開で作られる版の施行日。空欄なら公開した日です。先の日付なら、承認・公開しても職員にはその日の0時まで前の本文が表示され、その日に新しい版になります。過去の日付や前の版より前の日付は指定できません。",
+                null=True,
+                verbose_name="この改正の施行日",
+            ),
         ),
     ]

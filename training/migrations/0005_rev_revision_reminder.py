@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('training', '0004_merge_worker_revisions'),
+        ("training", "0004_merge_worker_revisions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminderlog',
-            name='kind',
-            field=models.CharField(choices=[('before_due', '期限7日前'), ('due', '期限当日'), ('overdue', '期限超過（毎週）'), ('escalation', '所属長への通知（期限後14日）'), ('manual', '所属長からの督促'), ('revision', '改正点の確認のお知らせ')], max_length=20, verbose_name='種類'),
+            model_name="reminderlog",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("before_due", "期限7日前"),
+                    ("due", "期限当日"),
+                    ("overdue", "期限超過（毎週）"),
+                    ("escalation", "所属長への通知（期限後14日）"),
+                    ("manual", "所属長からの督促"),
+                    ("revision", "改正点の確認のお知らせ"),
+                ],
+                max_length=20,
+                verbose_name="種類",
+            ),
         ),
     ]
