@@ -6,7 +6,9 @@ live in other apps.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import zoneinfo
 
 from django import forms
 from django.conf import settings
@@ -269,6 +271,17 @@ class ChapterPageForm(WagtailAdminPageForm):
             self.add_error("revision_effective_date", message)
         return date
 
+    def _hold_until_effective_date(self, cleaned_data) -> None:
+        """The new text goes live on its 施行日, not before (decision 0044): a future 施行日 becomes
+        Wagtail's go_live_at (00:00 Japan time), so publishing or approving schedules the revision
+        and `publish_scheduled` makes it live that night; the version is recorded then. The
+        chapter's 公開日時 is always this date (blank when the 施行日 is today or blank). Until then
+        Wagtail's scheduled-publishing lock keeps any other edit from publishing it early."""
+        if "go_live_at" not in self.fields or "revision_effective_date" in self.errors:
+            return
+        date = cleaned_data.get("revision_effective_date")
+        cleaned_data["go_live_at"] = effective_moment(date) if date and date > timezone.localdate() else None
+
     def _classification_conflict(self, cleaned_data) -> str | None:
         """Two editors submitting different 軽微 / 実質 markings of one chapter: the later submit,
         made on a draft older than the latest revision, is refused (decision 0037)."""
@@ -304,6 +317,7 @@ class ChapterPageForm(WagtailAdminPageForm):
         conflict = self._classification_conflict(cleaned_data)
         if conflict:
             self.add_error("substantive_changes", conflict)
+        self._hold_until_effective_date(cleaned_data)
         siblings = ChapterPage.objects.child_of(self.parent_page)
         if self.instance.pk:
             siblings = siblings.exclude(pk=self.instance.pk)
@@ -349,7 +363,8 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         null=True,
         blank=True,
         help_text=_(
-            "公開で作られる版の施行日。空欄なら公開した日です。過去の日付や前の版より前の日付は指定できません。"
+            "公開で作られる版の施行日。空欄なら公開した日です。先の日付なら、承認・公開しても職員にはその日の0時まで"
+            "前の本文が表示され、その日に新しい版になります。過去の日付や前の版より前の日付は指定できません。"
         ),
     )
 
@@ -418,6 +433,14 @@ class ChapterPage(LoginRequiredPageMixin, Page):
         context["previous_chapter"] = before[-1] if before else None
         context["next_chapter"] = after[0] if after else None
         return context
+
+
+JAPAN = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def effective_moment(date: datetime.date) -> datetime.datetime:
+    """When a 施行日 begins: 00:00 Japan time (the chapter's go_live_at, decision 0044)."""
+    return datetime.datetime.combine(date, datetime.time.min, tzinfo=JAPAN)
 
 
 def _parent_url_path(url_path: str) -> str:

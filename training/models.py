@@ -259,6 +259,7 @@ class ReminderLog(models.Model):
         OVERDUE = "overdue", _("期限超過（毎週）")
         ESCALATION = "escalation", _("所属長への通知（期限後14日）")
         MANUAL = "manual", _("所属長からの督促")
+        REVISION = "revision", _("改正点の確認のお知らせ")
 
     cycle = models.ForeignKey(TrainingCycle, on_delete=models.PROTECT, related_name="reminders")
     # The person the reminder is about (for an escalation: the one reported to the 所属長).

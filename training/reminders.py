@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from .heads import Head, department_names, head_department, heads_by_department, hr_recipients
-from .models import Assignment, ReminderLog, TrainingCycle
+from .models import Assignment, ReminderLog, RevisionReview, TrainingCycle
 from .services import BATCH, BEFORE_DUE_DAYS, ESCALATE_AFTER_DAYS, OVERDUE_EVERY_DAYS, TrainingError
 
 logger = logging.getLogger(__name__)
@@ -481,6 +481,108 @@ def _escalations(cycle: TrainingCycle, on: datetime.date, token: uuid.UUID) -> d
     return counts
 
 
+def review_reminder_day(*, created_on: datetime.date, due_on: datetime.date, on: datetime.date) -> datetime.date:
+    """The latest day a 改正点の確認 is to be mentioned on or before `on` (decision 0044): the day it
+    was given, then as an assignment's schedule (7 days before its due date, on it, weekly after)."""
+    scheduled = reminder_due(due_on=due_on, assigned_on=created_on, on=on)
+    return max(created_on, scheduled[1]) if scheduled else created_on
+
+
+def _review_reminders(on: datetime.date, token: uuid.UUID) -> dict[str, int]:
+    """One e-mail to each person whose open 改正点の確認 reached a day of its schedule since their
+    last such e-mail, naming every open review (version, due date, link). Claimed as one `revision`
+    row per person and day (unique per person, cycle, kind and day): never two on the same day,
+    however often this runs; a run after missed days sends one. Pages of staff, keyset on the id."""
+    counts = {"sent": 0, "failed": 0, "no_email": 0}
+    base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    reviews = RevisionReview.objects.open().filter(
+        staff__is_active=True, cycle__closes_on__gte=on, created_at__lt=timezone.now()
+    )
+    last = 0
+    while True:
+        staff_ids = list(
+            reviews.filter(staff_id__gt=last).order_by("staff_id").values_list("staff_id", flat=True).distinct()[:BATCH]
+        )
+        if not staff_ids:
+            return counts
+        last = staff_ids[-1]
+        theirs: dict[int, list[RevisionReview]] = defaultdict(list)
+        for review in (
+            reviews.filter(staff_id__in=staff_ids)
+            .select_related("staff__user", "version__guideline", "cycle")
+            .order_by("staff_id", "pk")
+        ):
+            theirs[review.staff_id].append(review)
+        # The last e-mail each person got (or that this day's run holds): the schedule day it covers.
+        covered = dict(
+            ReminderLog.objects.filter(kind=ReminderLog.Kind.REVISION, staff_id__in=staff_ids)
+            .filter(Q(sent_at__isnull=False) | Q(sent_on=on))
+            .values("staff_id")
+            .annotate(last=models.Max("sent_on"))
+            .values_list("staff_id", "last")
+        )
+        assignments = dict(
+            (((cycle_id, staff_id), pk))
+            for pk, cycle_id, staff_id in Assignment.objects.filter(
+                staff_id__in=staff_ids, cycle_id__in={r.cycle_id for rs in theirs.values() for r in rs}
+            ).values_list("pk", "cycle_id", "staff_id")
+        )
+        rows, mentioned = [], {}
+        for staff_id, open_reviews in theirs.items():
+            day = max(
+                review_reminder_day(created_on=timezone.localtime(r.created_at).date(), due_on=r.due_on, on=on)
+                for r in open_reviews
+            )
+            if covered.get(staff_id) is not None and covered[staff_id] >= day:
+                continue
+            staff = open_reviews[0].staff
+            if not staff.user.email:
+                counts["no_email"] += 1
+                continue
+            first = open_reviews[0]
+            assignment_id = assignments.get((first.cycle_id, staff_id))
+            if assignment_id is None:
+                continue
+            mentioned[staff_id] = open_reviews
+            rows.append(
+                ReminderLog(
+                    cycle_id=first.cycle_id,
+                    staff=staff,
+                    assignment_id=assignment_id,
+                    kind=ReminderLog.Kind.REVISION,
+                    sent_on=on,
+                    recipient=staff.user.email,
+                )
+            )
+        claimed = _claim(rows, token=token)
+        messages = []
+        for row in rows:
+            if row.staff_id not in claimed:
+                continue
+            subject, body = _render_mail(
+                "revision_reminder",
+                {
+                    "name": row.staff.name,
+                    "reviews": [
+                        {
+                            "guideline": review.version.guideline.title,
+                            "version": review.version.label,
+                            "effective_date": review.version.effective_date,
+                            "due_on": review.due_on,
+                            "days_left": (review.due_on - on).days,
+                            "days_over": (on - review.due_on).days,
+                            "url": base_url + reverse("quizzes:revision_review", args=[review.pk]),
+                        }
+                        for review in mentioned[row.staff_id]
+                    ],
+                },
+            )
+            messages.append(([claimed[row.staff_id]], EmailMessage(subject, body, to=[row.recipient])))
+        sent, failed = _send(messages)
+        counts["sent"] += sent
+        counts["failed"] += failed
+
+
 def reminders_send(*, on: datetime.date | None = None, token: uuid.UUID | None = None) -> dict[str, int]:
     """The daily run (training.tasks.reminders_send): for every cycle running today, each open
     assignee's scheduled reminder and the 所属長 escalations, each sent at most once however
@@ -497,5 +599,7 @@ def reminders_send(*, on: datetime.date | None = None, token: uuid.UUID | None =
             totals[f"escalations_{name}"] += value
     for name, value in _manual_orphans(on, token).items():
         totals[f"manual_{name}"] += value
+    for name, value in _review_reminders(on, token).items():
+        totals[f"reviews_{name}"] += value
     logger.info("training: reminders for %s: %s", on, dict(totals))
     return dict(totals)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Revision
 
@@ -61,7 +62,7 @@ def test_an_effective_date_before_the_previous_versions_is_refused(admin_client,
     assert GuidelineVersion.objects.count() == count
 
 
-def test_the_editors_date_becomes_the_versions_effective_date(admin_client, chapter):  # noqa: F811
+def test_the_editors_date_becomes_the_versions_effective_date(admin_client, chapter, monkeypatch):  # noqa: F811
     first, second = _ids(chapter)
     later = timezone.localdate() + datetime.timedelta(days=10)
 
@@ -75,6 +76,12 @@ def test_the_editors_date_becomes_the_versions_effective_date(admin_client, chap
     )
 
     assert response.status_code == 302
+    # Held back until the 施行日 (decision 0044): the version is recorded when the text goes live.
+    assert not GuidelineVersion.objects.filter(guideline_id=chapter.get_parent().pk, number=2).exists()
+    revision = Revision.page_revisions.get(object_id=str(chapter.pk), approved_go_live_at__isnull=False)
+    moment = revision.approved_go_live_at + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    call_command("publish_scheduled")
     version = GuidelineVersion.objects.filter(guideline_id=chapter.get_parent().pk).order_by("-number").first()
     assert (version.effective_date, version.classifications) == (later, {"9-5": "substantive"})
 
