@@ -293,6 +293,8 @@ class RosterImport(models.Model):
     class Kind(models.TextChoices):
         STAFF = "staff", _("職員名簿")
         DEPARTMENTS = "departments", _("所属マスタ")
+        # Both files in one dry run and one commit: the master first, then the roster (decision 0045).
+        REORGANISATION = "reorganisation", _("所属マスタと職員名簿")
 
     class Status(models.TextChoices):
         DRY_RUN = "dry_run", _("確認済み（未取込）")
@@ -304,6 +306,9 @@ class RosterImport(models.Model):
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
     file_name = models.CharField(_("ファイル名"), max_length=255)
     content = models.BinaryField(_("ファイルの内容"))
+    # The department master uploaded with a roster (kind REORGANISATION); empty otherwise.
+    departments_file_name = models.CharField(_("所属マスタのファイル名"), max_length=255, blank=True, default="")
+    departments_content = models.BinaryField(_("所属マスタの内容"), blank=True, default=b"")
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     encoding = models.CharField(_("文字コード"), max_length=20)
     plan_digest = models.CharField(_("確認結果のハッシュ"), max_length=64)

@@ -32,6 +32,9 @@ def register_people_log_actions(actions):
     actions.register_action("people.roster_imported", _("職員名簿の取込"), _("職員名簿を取り込みました"))
     actions.register_action("people.departments_imported", _("所属マスタの取込"), _("所属マスタを取り込みました"))
     actions.register_action(
+        "people.reorganisation_imported", _("所属マスタと職員名簿の取込"), _("所属マスタと職員名簿を取り込みました")
+    )
+    actions.register_action(
         "people.roster_import_purged", _("取込ファイルの削除"), _("保存期間を過ぎた取込ファイルを削除しました")
     )
     actions.register_action("people.staff_transferred", _("異動"), _("職員の所属を変更しました"))
