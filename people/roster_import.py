@@ -485,7 +485,12 @@ def _staff_rows_update(changed: list) -> list[int]:
 def _department_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None = None) -> None:
     """Write a department plan: new departments first, then every department whose name, parent,
     path or depth differs from the tree the file describes (a moved subtree gets new paths). Name
-    history (decision 0039): a new department's name since always, a rename from `on`."""
+    history (decision 0039): a new department's name since always, a rename from `on`. Place in the
+    tree (decision 0045): a move is recorded from `on` for the department and everything below it;
+    dated ahead, renames and moves of existing departments wait for their day
+    (`department_changes_apply`), new departments are placed at once."""
+    from .departments import placements_write, tree_positions
+
     municipality = plan.municipality
     renamed = {row.pk: row.name for row in plan.rows if row.pk is not None and "name" in row.changes}
     ahead = on > timezone.localdate()  # renames recorded now, the current name changes on the day
@@ -497,35 +502,24 @@ def _department_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User |
         batch_size=1000,
     )
     departments = {d.code: d for d in Department.objects.filter(municipality=municipality).order_by()}
-    by_pk = {d.pk: d for d in departments.values()}
-    parent_code = {code: by_pk[d.parent_id].code if d.parent_id else "" for code, d in departments.items()}
+    created_codes = {row.code for row in plan.of_kind(roster.CREATE)}
+    before = {d.pk: (d.parent_id, d.path, d.depth) for code, d in departments.items() if code not in created_codes}
+    parent_now = {d.pk: d.parent_id for d in departments.values()}
+    parent_then = dict(parent_now)  # the tree from `on`
     names = {code: d.name for code, d in departments.items()}
     for row in plan.rows:
         if row.kind in (roster.MERGE, roster.RETIRE):
             continue  # its place in the tree and its name stay as they were
-        parent_code[row.code] = row.parent_code
+        parent_id = departments[row.parent_code].pk if row.parent_code else None
+        parent_then[departments[row.code].pk] = parent_id
         if not (ahead and row.pk is not None):
+            parent_now[departments[row.code].pk] = parent_id
             names[row.code] = row.name
-    paths: dict[str, tuple[str, int]] = {}
-
-    def path_of(code: str) -> tuple[str, int]:
-        if code not in paths:
-            chain = []
-            walk = code
-            while walk and walk not in paths:
-                chain.append(walk)
-                walk = parent_code[walk]
-            prefix, depth = paths[walk] if walk else ("/", 0)
-            for item in reversed(chain):
-                prefix, depth = f"{prefix}{departments[item].pk}/", depth + 1
-                paths[item] = (prefix, depth)
-        return paths[code]
-
+    now = tree_positions(parent_now)
+    then = tree_positions(parent_then) if ahead else now
     changed = []
     for code, department in departments.items():
-        path, depth = path_of(code)
-        parent = departments[parent_code[code]] if parent_code[code] else None
-        parent_id = parent.pk if parent else None
+        parent_id, path, depth = now[department.pk]
         if (department.name, department.parent_id, department.path, department.depth) != (
             names[code],
             parent_id,
@@ -542,7 +536,11 @@ def _department_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User |
             )
             changed.append(department)
     Department.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=1000)
-    created_codes = {row.code for row in plan.of_kind(roster.CREATE)}
+    # What stood elsewhere before `on` (existing departments) or will stand elsewhere from `on`
+    # than where it is made today (new ones under a department moving ahead).
+    was = {**{pk: now[pk] for pk in now if pk not in before}, **before}
+    moved = {pk: position for pk, position in then.items() if position != was[pk]}
+    placements_write(moved=moved, before=was, on=on, user=user)
     _department_names_write(created=[departments[code] for code in created_codes], renamed=renamed, on=on, user=user)
     # Merges and abolitions through the single-department services (history, people, logs),
     # the deepest first so a parent goes after its children.
