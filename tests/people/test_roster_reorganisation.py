@@ -222,3 +222,25 @@ def test_the_admin_form_asks_for_the_master_file(client, hr):
     assert response.status_code == 200
     assert "所属マスタのファイルを選んでください。" in visible_text(response.content.decode())
     assert not RosterImport.objects.exists()
+
+
+def test_the_error_list_names_the_file_of_each_line(hr, taro):
+    upload = create(
+        hr,
+        roster_csv("000201,新人 一郎,,9999,一般職,2026-04-01,,1"),
+        master=roster_csv("3100,子育て推進課,9000,,", header=MASTER_HEADER),
+    )
+    plan = services.roster_import_plan(roster_import=RosterImport.objects.get(pk=upload.pk), user=hr.user)
+    text = roster.errors_csv(plan).decode("utf-8-sig")
+    assert text.splitlines()[0] == "行,職員番号・所属コード,理由"
+    assert "【所属マスタ】上位所属コード「9000」" in text
+    assert "【職員名簿】所属コード「9999」" in text
+
+
+def test_the_retention_purge_empties_both_files(hr, taro):
+    upload = commit(hr, create(hr, roster_csv("000101,芦屋 太郎,,3100,一般職,2020-04-01,,1")))
+    RosterImport.objects.filter(pk=upload.pk).update(uploaded_at=timezone.now() - datetime.timedelta(days=100))
+    services.roster_imports_purge(older_than=datetime.timedelta(days=90))
+    upload.refresh_from_db()
+    assert bytes(upload.content) == b"" and bytes(upload.departments_content) == b""
+    assert upload.departments_file_name == "shozoku.csv"  # the trail stays
