@@ -1,5 +1,5 @@
-"""「所属の履歴」in the Wagtail admin (decision 0039): HR renames, merges and abolishes a department
-from a day, and corrects when a person's department-history row starts (着任日). Each view admits
+"""「所属の履歴」in the Wagtail admin (decisions 0039, 0045): HR renames, moves under another parent,
+merges and abolishes a department from a day, and corrects when a person's department-history row starts (着任日). Each view admits
 users with people.import_roster (HR, the platform admin) and reads every object through
 `visible_to`, so another municipality's department or person answers 404. Writes go through
 people/departments.py; registered in people/wagtail_hooks.py, allowed in sns_training/admin_access.py."""
@@ -35,6 +35,23 @@ class MergeForm(forms.Form):
         super().__init__(*args, prefix="merge", **kwargs)
         self.fields["into"].queryset = departments.filter(retired_on__isnull=True).exclude(
             path__startswith=department.path
+        )
+
+
+class MoveForm(forms.Form):
+    """上位所属の変更: a live department not below this one, or none (最上位)."""
+
+    parent = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label=_("新しい上位所属"), required=False, empty_label=_("（最上位）")
+    )
+    on = forms.DateField(label=_("適用日"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, department, departments, **kwargs):
+        super().__init__(*args, prefix="move", **kwargs)
+        self.fields["parent"].queryset = (
+            departments.filter(retired_on__isnull=True, municipality_id=department.municipality_id)
+            .exclude(path__startswith=department.path)
+            .order_by("path")
         )
 
 
@@ -100,6 +117,9 @@ class DepartmentDetailView(_HRMixin, WagtailAdminTemplateMixin, TemplateView):
     def _forms(self, data=None, action=None):
         return {
             "rename": RenameForm(data if action == "rename" else None, prefix="rename"),
+            "move": MoveForm(
+                data if action == "move" else None, department=self.department, departments=self.departments
+            ),
             "merge": MergeForm(
                 data if action == "merge" else None, department=self.department, departments=self.departments
             ),
@@ -118,6 +138,11 @@ class DepartmentDetailView(_HRMixin, WagtailAdminTemplateMixin, TemplateView):
                 if action == "rename":
                     services.department_rename(department=self.department, name=data["name"], on=data["on"], user=user)
                     messages.success(request, _("名称の変更を記録しました。"))
+                elif action == "move":
+                    services.department_move(
+                        department=self.department, parent=data["parent"], on=data["on"], user=user
+                    )
+                    messages.success(request, _("上位所属の変更を記録しました。"))
                 elif action == "merge":
                     services.department_merge(department=self.department, into=data["into"], on=data["on"], user=user)
                     messages.success(request, _("統合を記録しました。"))
@@ -134,6 +159,7 @@ class DepartmentDetailView(_HRMixin, WagtailAdminTemplateMixin, TemplateView):
         context.update(
             department=self.department,
             names=self.department.names.select_related("recorded_by").order_by("-valid_from"),
+            placements=self.department.placements.select_related("parent", "recorded_by").order_by("-valid_from"),
             people=DepartmentMembership.objects.open().filter(department=self.department).count(),
             forms=self.forms or self._forms(),
         )

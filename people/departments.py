@@ -1,6 +1,7 @@
-"""Writes of department history (docs/decisions/0039): renaming from a day, retiring (廃止) and
-merging (統合) departments, applying changes dated in the future once their day comes, and
-correcting the start of a person's department-history row (着任日). Re-exported by people.services.
+"""Writes of department history (docs/decisions/0039, 0045): renaming from a day, moving under
+another parent from a day, retiring (廃止) and merging (統合) departments, applying changes dated
+in the future once their day comes, and correcting the start of a person's department-history row
+(着任日). Re-exported by people.services.
 
 Lock order (docs/architecture.md): the municipality row first, then departments, then people."""
 
@@ -14,7 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from .models import Department, DepartmentMembership, DepartmentName, Municipality, StaffMember, User
+from .models import (
+    Department,
+    DepartmentMembership,
+    DepartmentName,
+    DepartmentPlacement,
+    Municipality,
+    StaffMember,
+    User,
+)
 from .services import PeopleError, _memberships_change, _roster_changed
 
 
@@ -81,6 +90,153 @@ def department_rename(
         action="people.department_renamed",
         user=user,
         data={"code": department.code, "from": before, "to": name, "on": on.isoformat()},
+    )
+    return department
+
+
+# --- the tree's shape by date (decision 0045) -------------------------------------------------
+
+Position = tuple  # (parent pk or None, path, depth)
+
+
+def tree_positions(parent_of: dict[int, int | None]) -> dict[int, Position]:
+    """Each department's (parent, path, depth) in the tree `parent_of` (pk → parent pk) describes."""
+    positions: dict[int, Position] = {}
+
+    def position(pk: int) -> Position:
+        chain = []
+        walk = pk
+        while walk is not None and walk not in positions:
+            chain.append(walk)
+            walk = parent_of[walk]
+        prefix, depth = (positions[walk][1], positions[walk][2]) if walk is not None else ("/", 0)
+        for item in reversed(chain):
+            prefix, depth = f"{prefix}{item}/", depth + 1
+            positions[item] = (parent_of[item], prefix, depth)
+        return positions[pk]
+
+    for pk in parent_of:
+        position(pk)
+    return positions
+
+
+def placements_write(
+    *, moved: dict[int, Position], before: dict[int, Position], on: datetime.date, user: User | None
+) -> None:
+    """Record that each department of `moved` stands at its new position from `on`: the row
+    covering `on` ends there (or is rewritten when it starts that day); a department without rows
+    gets one for `before` (where it stood until then) since always. Refused when a later move is
+    already recorded (history is written forwards only). Bulk: a moved subtree is one call."""
+    if not moved:
+        return
+    pks = sorted(moved)
+    rows = list(DepartmentPlacement.objects.select_for_update().filter(department_id__in=pks).order_by("valid_from"))
+    later = sorted({row.department_id for row in rows if row.valid_from > on})
+    if later:
+        codes = Department.objects.filter(pk__in=later).order_by("code").values_list("code", flat=True)
+        raise PeopleError(
+            _(
+                "%(codes)s には %(day)s より後の上位所属の変更が登録されています。その変更より後の日付を指定してください。"
+            )
+            % {"codes": "、".join(codes), "day": on.isoformat()}
+        )
+    open_rows = {row.department_id: row for row in rows if row.valid_to is None}
+    created, closed, rewritten = [], [], []
+    for pk in pks:
+        parent_id, path, depth = moved[pk]
+        current = open_rows.get(pk)
+        if current is None:
+            old_parent, old_path, old_depth = before[pk]
+            if on > DepartmentName.SINCE_ALWAYS:
+                created.append(
+                    DepartmentPlacement(
+                        department_id=pk,
+                        parent_id=old_parent,
+                        path=old_path,
+                        depth=old_depth,
+                        valid_from=DepartmentName.SINCE_ALWAYS,
+                        valid_to=on,
+                    )
+                )
+        elif current.valid_from >= on:
+            current.parent_id, current.path, current.depth, current.recorded_by = parent_id, path, depth, user
+            rewritten.append(current)
+            continue
+        else:
+            current.valid_to = on
+            closed.append(current)
+        created.append(
+            DepartmentPlacement(
+                department_id=pk, parent_id=parent_id, path=path, depth=depth, valid_from=on, recorded_by=user
+            )
+        )
+    DepartmentPlacement.objects.bulk_update(closed, ["valid_to"], batch_size=1000)
+    DepartmentPlacement.objects.bulk_update(rewritten, ["parent", "path", "depth", "recorded_by"], batch_size=1000)
+    DepartmentPlacement.objects.bulk_create(created, batch_size=1000)
+
+
+def _tree_set(departments: list[Department], positions: dict[int, Position]) -> list[Department]:
+    """Make the departments' current parent/path/depth the given positions; the ones changed."""
+    changed = []
+    for department in departments:
+        position = positions.get(department.pk)
+        if position is not None and (department.parent_id, department.path, department.depth) != position:
+            department.parent_id, department.path, department.depth = position
+            changed.append(department)
+    Department.objects.bulk_update(changed, ["parent", "path", "depth"], batch_size=1000)
+    return changed
+
+
+@transaction.atomic
+def department_move(
+    *, department: Department, parent: Department | None, on: datetime.date | None = None, user: User | None = None
+) -> Department:
+    """Move a department (and everything below it) under `parent` (None: top level) from `on`
+    (default today). Its place before `on` stays in the history, so a past cycle's report rolls up
+    the tree of then; a date ahead is recorded now and the tree changes on that day
+    (`department_changes_apply`). People keep their department; a 所属長's reach follows today's
+    tree (decision 0045). Logged people.department_moved."""
+    from .roster.reading import DEPARTMENT_DEPTH_MAX
+
+    if parent is not None and parent.municipality_id != department.municipality_id:
+        raise PeopleError(_("上位所属が別の自治体に属しています。"))
+    municipality = _lock_municipality(department.municipality_id)
+    department = _department_locked(department)
+    on = on or timezone.localdate()
+    if parent is not None:
+        parent = _department_locked(parent)
+    if department.retired_on is not None and department.retired_on <= on:
+        raise PeopleError(_("廃止された所属は移せません。"))
+    if parent is not None and parent.retired_on is not None and parent.retired_on <= on:
+        raise PeopleError(_("上位所属 %(code)s は廃止されています。") % {"code": parent.code})
+    if parent is not None and (parent.pk == department.pk or parent.path.startswith(department.path)):
+        raise PeopleError(_("自分自身やその下位所属の下には移せません。"))
+    if (parent.pk if parent else None) == department.parent_id:
+        raise PeopleError(_("上位所属が変わっていません。"))
+    everything = list(Department.objects.select_for_update(of=("self",)).filter(municipality=municipality))
+    parent_of = {d.pk: d.parent_id for d in everything}
+    before = {d.pk: (d.parent_id, d.path, d.depth) for d in everything}
+    parent_of[department.pk] = parent.pk if parent else None
+    after = tree_positions(parent_of)
+    moved = {pk: position for pk, position in after.items() if position != before[pk]}
+    if max(depth for _p, _path, depth in moved.values()) > DEPARTMENT_DEPTH_MAX:
+        raise PeopleError(_("階層が深すぎます（%(max)s階層まで）。") % {"max": DEPARTMENT_DEPTH_MAX})
+    old_parent = Department.objects.filter(pk=department.parent_id).values_list("code", flat=True).first() or ""
+    placements_write(moved=moved, before=before, on=on, user=user)
+    if on <= timezone.localdate():
+        _tree_set(everything, after)
+        department.refresh_from_db()
+    log(
+        instance=department,
+        action="people.department_moved",
+        user=user,
+        data={
+            "code": department.code,
+            "from": old_parent,
+            "to": parent.code if parent else "",
+            "on": on.isoformat(),
+            "below": sorted(d.code for d in everything if d.pk in moved and d.pk != department.pk),
+        },
     )
     return department
 
@@ -230,6 +386,15 @@ def department_changes_apply(*, municipality: Municipality, on: datetime.date | 
             department.name = name
             renamed.append(department)
     Department.objects.bulk_update(renamed, ["name"], batch_size=1000)
+    # Moves whose day has come: the tree of `on` from the placement history (a department without
+    # a row keeps its parent), every path recomputed from the parents.
+    departments = list(Department.objects.filter(municipality=municipality).order_by())
+    parents = dict(
+        DepartmentPlacement.objects.on(on)
+        .filter(department__municipality=municipality)
+        .values_list("department_id", "parent_id")
+    )
+    placed = _tree_set(departments, tree_positions({d.pk: parents.get(d.pk, d.parent_id) for d in departments}))
     drifted = (
         DepartmentMembership.objects.open()
         .filter(staff__municipality=municipality, staff__is_active=True, valid_from__lte=on)
@@ -240,14 +405,19 @@ def department_changes_apply(*, municipality: Municipality, on: datetime.date | 
     moved = _current_departments_follow(
         municipality_id=municipality.pk, staff=staff, on=on, user=None, source="department_history", today=on
     )
-    if renamed or moved:
+    if renamed or moved or placed:
         log(
             instance=municipality,
             action="people.department_history_applied",
             user=None,
-            data={"on": on.isoformat(), "renamed": sorted(d.code for d in renamed), "moved": len(moved)},
+            data={
+                "on": on.isoformat(),
+                "renamed": sorted(d.code for d in renamed),
+                "moved": len(moved),
+                "placed": sorted(d.code for d in placed),
+            },
         )
-    return {"renamed": len(renamed), "moved": len(moved)}
+    return {"renamed": len(renamed), "moved": len(moved), "placed": len(placed)}
 
 
 @transaction.atomic

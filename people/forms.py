@@ -58,6 +58,15 @@ class RosterUploadForm(forms.Form):
     )
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(), label=_("自治体"), empty_label=None)
     file = forms.FileField(label=_("CSVファイル"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+    departments_file = forms.FileField(
+        label=_("所属マスタのCSVファイル"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=_(
+            "「所属マスタと職員名簿」のときだけ。上の「CSVファイル」に職員名簿を、ここに所属マスタを選びます。"
+            "所属マスタを先に反映し、その所属で職員名簿を確認します。"
+        ),
+    )
     retire_missing = forms.BooleanField(
         label=_("この名簿にない職員を退職扱いにする"),
         required=False,
@@ -71,13 +80,19 @@ class RosterUploadForm(forms.Form):
         label=_("適用日"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("所属マスタのみ。名称変更・統合・廃止をこの日付けで記録します（空欄：取込日）。"),
+        help_text=_(
+            "所属マスタ（または所属マスタと職員名簿）のみ。名称変更・統合・廃止をこの日付けで記録します（空欄：取込日）。"
+            "職員名簿と一緒のときは今日以前の日付です。"
+        ),
     )
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("effective_on") and cleaned.get("kind") != RosterImport.Kind.DEPARTMENTS:
+        kind = cleaned.get("kind")
+        if cleaned.get("effective_on") and kind == RosterImport.Kind.STAFF:
             self.add_error("effective_on", _("適用日を指定できるのは所属マスタだけです。"))
+        if kind == RosterImport.Kind.REORGANISATION and not cleaned.get("departments_file"):
+            self.add_error("departments_file", _("所属マスタのファイルを選んでください。"))
         return cleaned
 
     def __init__(self, *args, municipalities, **kwargs):
@@ -93,6 +108,16 @@ class RosterUploadForm(forms.Form):
             field.initial = self.municipality_choices[0]
             field.disabled = True
             field.widget = forms.HiddenInput()
+
+    def clean_departments_file(self):
+        upload = self.cleaned_data.get("departments_file")
+        if not upload:
+            return upload
+        try:
+            roster.size_check(upload.size)
+        except roster.RosterFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -145,6 +145,54 @@ class DepartmentName(models.Model):
         return f"{self.department_id} {self.name} {self.valid_from}–{self.valid_to or ''}"
 
 
+class DepartmentPlacement(models.Model):
+    """Where a department stood in the tree from when until when (half-open, like DepartmentName):
+    its parent and its whole path then, so a past cycle's report rolls counts up the tree of that
+    day (decision 0045). A move writes a row for the department and each one below it (their paths
+    change too). `Department.parent/path/depth` are the tree today; written by people/departments.py
+    and the department master import only. A department without rows stood where it stands today."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="placements", verbose_name=_("所属")
+    )
+    parent = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("上位所属"),
+    )
+    path = models.CharField(_("パス"), max_length=255)
+    depth = models.PositiveSmallIntegerField(_("階層"))
+    valid_from = models.DateField(_("開始日"))
+    valid_to = models.DateField(_("終了日"), null=True, blank=True, help_text=_("この日からは別の位置"))
+    recorded_by = models.ForeignKey(
+        "people.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("記録した人")
+    )
+    recorded_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+
+    objects = DepartmentNameQuerySet.as_manager()  # open() and on(day) mean the same for a position
+
+    class Meta:
+        ordering = ["department", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"], condition=Q(valid_to__isnull=True), name="one_open_placement_per_department"
+            ),
+            models.UniqueConstraint(fields=["department", "valid_from"], name="one_placement_per_department_and_day"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="department_placement_ends_after_it_starts",
+            ),
+        ]
+        verbose_name = _("上位所属の履歴")
+        verbose_name_plural = _("上位所属の履歴")
+
+    def __str__(self):
+        return f"{self.department_id} {self.path} {self.valid_from}–{self.valid_to or ''}"
+
+
 class StaffMemberQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -293,6 +341,8 @@ class RosterImport(models.Model):
     class Kind(models.TextChoices):
         STAFF = "staff", _("職員名簿")
         DEPARTMENTS = "departments", _("所属マスタ")
+        # Both files in one dry run and one commit: the master first, then the roster (decision 0045).
+        REORGANISATION = "reorganisation", _("所属マスタと職員名簿")
 
     class Status(models.TextChoices):
         DRY_RUN = "dry_run", _("確認済み（未取込）")
@@ -304,6 +354,9 @@ class RosterImport(models.Model):
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
     file_name = models.CharField(_("ファイル名"), max_length=255)
     content = models.BinaryField(_("ファイルの内容"))
+    # The department master uploaded with a roster (kind REORGANISATION); empty otherwise.
+    departments_file_name = models.CharField(_("所属マスタのファイル名"), max_length=255, blank=True, default="")
+    departments_content = models.BinaryField(_("所属マスタの内容"), blank=True, default=b"")
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     encoding = models.CharField(_("文字コード"), max_length=20)
     plan_digest = models.CharField(_("確認結果のハッシュ"), max_length=64)

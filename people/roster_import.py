@@ -57,15 +57,31 @@ def roster_import_create(
     user: User | None,
     retire_missing: bool = False,
     effective_on: datetime.date | None = None,
+    departments_file_name: str = "",
+    departments_content: bytes = b"",
 ) -> RosterImport:
     """Read and plan an uploaded file (the dry run) and keep it for the commit. Writes nothing but the
     upload itself; a file that cannot be read at all is refused with PeopleError and not kept.
     `retire_missing` (staff rosters only): the file is the whole roster, and whoever it does not
     name is retired by the commit. `effective_on` (department masters only, decision 0039): the day
-    its renames, merges and abolitions take effect, also ahead (the April reorganisation in March)."""
-    retire_missing = bool(retire_missing) and kind == RosterImport.Kind.STAFF
-    if effective_on is not None and kind != RosterImport.Kind.DEPARTMENTS:
+    its renames, merges and abolitions take effect, also ahead (the April reorganisation in March).
+    Kind REORGANISATION (decision 0045): `content` is the roster and `departments_content` the
+    master, planned and later committed together; its 適用日 may not be ahead (a roster is not)."""
+    combined = kind == RosterImport.Kind.REORGANISATION
+    retire_missing = bool(retire_missing) and kind in (RosterImport.Kind.STAFF, RosterImport.Kind.REORGANISATION)
+    if effective_on is not None and kind == RosterImport.Kind.STAFF:
         raise PeopleError(_("適用日を指定できるのは所属マスタだけです。"))
+    if combined and not departments_content:
+        raise PeopleError(_("所属マスタのファイルを選んでください。"))
+    if combined and effective_on is not None and effective_on > timezone.localdate():
+        raise PeopleError(
+            _(
+                "職員名簿と一緒に取り込むときは、適用日に今日より後の日付は指定できません（職員の異動は取込日から反映します）。"
+                "組織改正は当日に取り込むか、所属マスタだけを先に適用日付きで取り込んでください。"
+            )
+        )
+    if not combined:
+        departments_file_name, departments_content = "", b""
     try:
         plan = roster.plan_for(
             kind=kind,
@@ -74,6 +90,7 @@ def roster_import_create(
             user=user,
             retire_missing=retire_missing,
             on=effective_on,
+            departments_content=departments_content,
         )
     except roster.RosterFileError as exc:
         raise PeopleError(str(exc)) from exc
@@ -82,6 +99,8 @@ def roster_import_create(
         kind=kind,
         file_name=file_name[:255],
         content=content,
+        departments_file_name=departments_file_name[:255],
+        departments_content=departments_content,
         sha256=hashlib.sha256(content).hexdigest(),
         encoding=plan.encoding,
         plan_digest=plan.digest,
@@ -103,6 +122,7 @@ def roster_import_plan(*, roster_import: RosterImport, user: User | None = None)
         user=user,
         on=roster_import.effective_on or timezone.localdate(),
         retire_missing=roster_import.retire_missing,
+        departments_content=bytes(roster_import.departments_content),
     )
 
 
@@ -144,6 +164,7 @@ def roster_import_commit(
         on = locked.effective_on or timezone.localdate()
         options = {"kind": locked.kind, "municipality": municipality, "content": bytes(locked.content)}
         options.update(user=user, on=on, retire_missing=locked.retire_missing)
+        options.update(departments_content=bytes(locked.departments_content))
         try:
             plan = roster.plan_for(**options)
         except roster.RosterFileError as exc:
@@ -167,7 +188,14 @@ def roster_import_commit(
             # The plan HR confirmed is the one above; now with their choice for each warned line.
             plan = roster.plan_for(**options, choices=choices or {})
             _choices_check(plan)
-        if locked.kind == RosterImport.Kind.STAFF:
+        if locked.kind == RosterImport.Kind.REORGANISATION:
+            _department_plan_apply(plan.departments, on=on, user=user)
+            staff = _staff_plan_after_master(plan, options=options, choices=choices)
+            result = _staff_plan_apply(staff, on=on, user=user)
+            _roster_changed(municipality=municipality, on=on, **result)
+            plan = roster.CombinedPlan(departments=plan.departments, staff=staff)
+            action = "people.reorganisation_imported"
+        elif locked.kind == RosterImport.Kind.STAFF:
             result = _staff_plan_apply(plan, on=on, user=user)
             _roster_changed(municipality=municipality, on=on, **result)
             action = "people.roster_imported"
@@ -190,10 +218,33 @@ def roster_import_commit(
                 "lines": plan.line_count,
                 "counts": counts,
                 "on": on.isoformat(),
-                **_choices_logged(plan),
+                **({"departments_file_name": locked.departments_file_name} if locked.departments_file_name else {}),
+                **_choices_logged(plan.staff if isinstance(plan, roster.CombinedPlan) else plan),
             },
         )
     return locked
+
+
+def _staff_plan_after_master(plan: roster.CombinedPlan, *, options: dict, choices) -> roster.Plan:
+    """The roster planned again once the master's departments are written (real pks now), in the
+    commit's transaction; it must do what the confirmed dry run said, line for line, or nothing
+    of either file is written."""
+    staff = roster.staff_plan(
+        municipality=options["municipality"],
+        content=options["content"],
+        user=options["user"],
+        on=options["on"],
+        choices=choices or {},
+        retire_missing=options["retire_missing"],
+    )
+    if staff.has_errors or staff.digest_by_code() != plan.staff.digest_by_code():
+        raise PeopleError(
+            _(
+                "所属マスタを反映した後の職員名簿が、確認した内容と一致しませんでした。何も取り込んでいません。"
+                "ファイルをもう一度アップロードしてください。"
+            )
+        )
+    return staff
 
 
 def _choices_check(plan: roster.Plan) -> None:
@@ -261,7 +312,9 @@ def roster_imports_purge(*, older_than: datetime.timedelta) -> RosterPurgeResult
         dry_runs = [r.pk for r in rows if r.status == RosterImport.Status.DRY_RUN]
         for start in range(0, len(committed), roster.IN_CHUNK):
             chunk = committed[start : start + roster.IN_CHUNK]
-            RosterImport.objects.filter(pk__in=[r.pk for r in chunk]).update(content=b"", content_purged_at=now)
+            RosterImport.objects.filter(pk__in=[r.pk for r in chunk]).update(
+                content=b"", departments_content=b"", content_purged_at=now
+            )
         for start in range(0, len(dry_runs), roster.IN_CHUNK):
             chunk = dry_runs[start : start + roster.IN_CHUNK]
             RosterImport.objects.filter(pk__in=chunk).defer("content", "summary").delete()
@@ -432,7 +485,12 @@ def _staff_rows_update(changed: list) -> list[int]:
 def _department_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None = None) -> None:
     """Write a department plan: new departments first, then every department whose name, parent,
     path or depth differs from the tree the file describes (a moved subtree gets new paths). Name
-    history (decision 0039): a new department's name since always, a rename from `on`."""
+    history (decision 0039): a new department's name since always, a rename from `on`. Place in the
+    tree (decision 0045): a move is recorded from `on` for the department and everything below it;
+    dated ahead, renames and moves of existing departments wait for their day
+    (`department_changes_apply`), new departments are placed at once."""
+    from .departments import placements_write, tree_positions
+
     municipality = plan.municipality
     renamed = {row.pk: row.name for row in plan.rows if row.pk is not None and "name" in row.changes}
     ahead = on > timezone.localdate()  # renames recorded now, the current name changes on the day
@@ -444,35 +502,24 @@ def _department_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User |
         batch_size=1000,
     )
     departments = {d.code: d for d in Department.objects.filter(municipality=municipality).order_by()}
-    by_pk = {d.pk: d for d in departments.values()}
-    parent_code = {code: by_pk[d.parent_id].code if d.parent_id else "" for code, d in departments.items()}
+    created_codes = {row.code for row in plan.of_kind(roster.CREATE)}
+    before = {d.pk: (d.parent_id, d.path, d.depth) for code, d in departments.items() if code not in created_codes}
+    parent_now = {d.pk: d.parent_id for d in departments.values()}
+    parent_then = dict(parent_now)  # the tree from `on`
     names = {code: d.name for code, d in departments.items()}
     for row in plan.rows:
         if row.kind in (roster.MERGE, roster.RETIRE):
             continue  # its place in the tree and its name stay as they were
-        parent_code[row.code] = row.parent_code
+        parent_id = departments[row.parent_code].pk if row.parent_code else None
+        parent_then[departments[row.code].pk] = parent_id
         if not (ahead and row.pk is not None):
+            parent_now[departments[row.code].pk] = parent_id
             names[row.code] = row.name
-    paths: dict[str, tuple[str, int]] = {}
-
-    def path_of(code: str) -> tuple[str, int]:
-        if code not in paths:
-            chain = []
-            walk = code
-            while walk and walk not in paths:
-                chain.append(walk)
-                walk = parent_code[walk]
-            prefix, depth = paths[walk] if walk else ("/", 0)
-            for item in reversed(chain):
-                prefix, depth = f"{prefix}{departments[item].pk}/", depth + 1
-                paths[item] = (prefix, depth)
-        return paths[code]
-
+    now = tree_positions(parent_now)
+    then = tree_positions(parent_then) if ahead else now
     changed = []
     for code, department in departments.items():
-        path, depth = path_of(code)
-        parent = departments[parent_code[code]] if parent_code[code] else None
-        parent_id = parent.pk if parent else None
+        parent_id, path, depth = now[department.pk]
         if (department.name, department.parent_id, department.path, department.depth) != (
             names[code],
             parent_id,
@@ -489,7 +536,11 @@ def _department_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User |
             )
             changed.append(department)
     Department.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=1000)
-    created_codes = {row.code for row in plan.of_kind(roster.CREATE)}
+    # What stood elsewhere before `on` (existing departments) or will stand elsewhere from `on`
+    # than where it is made today (new ones under a department moving ahead).
+    was = {**{pk: now[pk] for pk in now if pk not in before}, **before}
+    moved = {pk: position for pk, position in then.items() if position != was[pk]}
+    placements_write(moved=moved, before=was, on=on, user=user)
     _department_names_write(created=[departments[code] for code in created_codes], renamed=renamed, on=on, user=user)
     # Merges and abolitions through the single-department services (history, people, logs),
     # the deepest first so a parent goes after its children.

@@ -60,7 +60,7 @@ def roster_imports(*, user) -> QuerySet[RosterImport]:
     return (
         RosterImport.objects.visible_to(user)
         .select_related("municipality")
-        .defer("content", "summary")
+        .defer("content", "departments_content", "summary")
         .annotate(error_count=KT("summary__error_count"))
     )
 
@@ -69,7 +69,7 @@ def roster_import_get(*, user, pk: int, with_content: bool = False) -> RosterImp
     """One import the user may see, or 404 (another municipality's import is not found)."""
     queryset = RosterImport.objects.visible_to(user).select_related("municipality")
     if not with_content:
-        queryset = queryset.defer("content")
+        queryset = queryset.defer("content", "departments_content")
     return get_object_or_404(queryset, pk=pk)
 
 

@@ -280,6 +280,7 @@ def staff_reactivate(
 from .departments import (  # noqa: E402
     department_changes_apply,
     department_merge,
+    department_move,
     department_rename,
     department_retire,
     membership_start_correct,
@@ -306,6 +307,7 @@ __all__ = [
     "department_changes_apply",
     "department_create",
     "department_merge",
+    "department_move",
     "department_rename",
     "department_retire",
     "membership_start_correct",

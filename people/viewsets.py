@@ -89,6 +89,8 @@ class RosterImportIndexView(RosterImportPermissionMixin, WagtailAdminTemplateMix
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
+        master = form.cleaned_data.get("departments_file")
+        combined = form.cleaned_data["kind"] == RosterImport.Kind.REORGANISATION
         try:
             roster_import = services.roster_import_create(
                 municipality=form.cleaned_data["municipality"],
@@ -98,6 +100,8 @@ class RosterImportIndexView(RosterImportPermissionMixin, WagtailAdminTemplateMix
                 user=self.request.user,
                 retire_missing=form.cleaned_data["retire_missing"],
                 effective_on=form.cleaned_data.get("effective_on"),
+                departments_file_name=master.name if combined and master else "",
+                departments_content=master.read() if combined and master else b"",
             )
         except PeopleError as exc:
             form.add_error("file", str(exc))
@@ -143,16 +147,31 @@ class RosterImportDetailView(RosterImportPermissionMixin, WagtailAdminTemplateMi
             summary=summary,
             committed=self.object.status == RosterImport.Status.COMMITTED,
             expired=self.object.dry_run_expired,
-            count_rows=[
-                (summary["labels"][kind], count) for kind, count in summary["counts"].items() if count or kind != "skip"
-            ],
-            key_label=_("職員番号") if self.object.kind == RosterImport.Kind.STAFF else _("所属コード"),
-            name_label=_("氏名") if self.object.kind == RosterImport.Kind.STAFF else _("名称"),
-            absent_label=_("ファイルにない在職者")
-            if self.object.kind == RosterImport.Kind.STAFF
-            else _("ファイルにない所属"),
         )
+        if self.object.kind == RosterImport.Kind.REORGANISATION:
+            # The master first, then the roster as planned after it (decision 0045).
+            context["parts"] = [
+                {"prefix": "departments-", "heading": _("1. 所属マスタ"), **_plan_labels(summary["departments"])},
+                {"prefix": "staff-", "heading": _("2. 職員名簿"), **_plan_labels(summary["staff"])},
+            ]
+        else:
+            context.update(_plan_labels(summary))
         return context
+
+
+def _plan_labels(summary: dict) -> dict:
+    """What the dry-run template needs beside one plan's stored summary: its kind's labels and counts."""
+    staff = summary["kind"] == RosterImport.Kind.STAFF
+    return {
+        "summary": summary,
+        "kind": summary["kind"],
+        "count_rows": [
+            (summary["labels"][kind], count) for kind, count in summary["counts"].items() if count or kind != "skip"
+        ],
+        "key_label": _("職員番号") if staff else _("所属コード"),
+        "name_label": _("氏名") if staff else _("名称"),
+        "absent_label": _("ファイルにない在職者") if staff else _("ファイルにない所属"),
+    }
 
 
 class RosterImportCommitView(RosterImportPermissionMixin, View):

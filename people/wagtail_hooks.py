@@ -32,6 +32,9 @@ def register_people_log_actions(actions):
     actions.register_action("people.roster_imported", _("職員名簿の取込"), _("職員名簿を取り込みました"))
     actions.register_action("people.departments_imported", _("所属マスタの取込"), _("所属マスタを取り込みました"))
     actions.register_action(
+        "people.reorganisation_imported", _("所属マスタと職員名簿の取込"), _("所属マスタと職員名簿を取り込みました")
+    )
+    actions.register_action(
         "people.roster_import_purged", _("取込ファイルの削除"), _("保存期間を過ぎた取込ファイルを削除しました")
     )
     actions.register_action("people.staff_transferred", _("異動"), _("職員の所属を変更しました"))
@@ -41,6 +44,7 @@ def register_people_log_actions(actions):
     actions.register_action("people.role_removed", _("役割の解除"), _("役割を外しました"))
     actions.register_action("people.head_post_vacated", _("所属長の空席"), _("所属長のポストが空席になりました"))
     actions.register_action("people.department_renamed", _("所属名の変更"), _("所属の名称を変更しました"))
+    actions.register_action("people.department_moved", _("上位所属の変更"), _("所属の上位所属を変更しました"))
     actions.register_action("people.department_retired", _("所属の廃止"), _("所属を廃止しました"))
     actions.register_action("people.department_merged", _("所属の統合"), _("所属を統合しました"))
     actions.register_action(

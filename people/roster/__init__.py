@@ -7,12 +7,14 @@ fixed number of queries and say line by line what a commit would do and which li
 - `reading`: file size, encoding, header, cells, dates, and the shared constants;
 - `staff`: one cleaner per roster column, the checks across lines, the classification of changes;
 - `departments`: the same for the department master;
+- `combined`: a department master and a roster in one upload (decision 0045);
 - `plan`: the Plan a dry run returns (rows, errors, digest, the dry-run page's summary);
 - `errors_csv`: the error lines as a CSV.
 """
 
 from __future__ import annotations
 
+from .combined import CombinedPlan, Reorganisation, combined_plan
 from .departments import department_plan
 from .errors_csv import errors_csv, spreadsheet_safe
 from .plan import DepartmentRow, Existing, LineError, Plan, StaffRow
@@ -48,6 +50,9 @@ __all__ = [
     "CHOICE_NEW",
     "CHOICE_SAME",
     "CREATE",
+    "CombinedPlan",
+    "Reorganisation",
+    "combined_plan",
     "DEACTIVATE",
     "DEPARTMENT_COLUMNS",
     "EMPLOYMENT_TYPES",
@@ -83,10 +88,29 @@ __all__ = [
 
 
 def plan_for(
-    *, kind: str, municipality, content: bytes, user=None, on=None, choices=None, retire_missing=False
-) -> Plan:
+    *,
+    kind: str,
+    municipality,
+    content: bytes,
+    user=None,
+    on=None,
+    choices=None,
+    retire_missing=False,
+    departments_content: bytes = b"",
+) -> Plan | CombinedPlan:
     """The dry run of a file; `choices` (line → "new" / "same:<number>") and `retire_missing`
-    apply to a staff roster only."""
+    apply to a staff roster only; `departments_content` is the master uploaded with a roster
+    (kind "reorganisation")."""
+    if kind == "reorganisation":
+        return combined_plan(
+            municipality=municipality,
+            content=content,
+            departments_content=departments_content,
+            user=user,
+            on=on,
+            choices=choices,
+            retire_missing=retire_missing,
+        )
     if kind == "staff":
         return staff_plan(
             municipality=municipality,

@@ -22,7 +22,8 @@ def errors_csv(plan: Plan) -> bytes:
     """Every error line of a plan as CSV (UTF-8 with BOM, so Excel opens it), formula-safe."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("行"), _("職員番号") if plan.kind == "staff" else _("所属コード"), _("理由")])
+    key = {"staff": _("職員番号"), "departments": _("所属コード")}.get(plan.kind, _("職員番号・所属コード"))
+    writer.writerow([_("行"), key, _("理由")])
     for error in plan.errors:
         writer.writerow([error.line, spreadsheet_safe(error.key), spreadsheet_safe(error.message)])
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")

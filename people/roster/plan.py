@@ -138,18 +138,32 @@ class Plan:
     def digest(self) -> str:
         """A hash of every change the plan would make: a commit whose re-plan hashes differently
         was planned against data that has changed since the dry run."""
+        return self._digest(lambda pk: pk)
+
+    def digest_by_code(self) -> str:
+        """The digest with departments named by 所属コード, not pk: a roster planned against the
+        departments a master file will create (placeholder pks, decision 0045) hashes the same as
+        the roster planned again once they exist."""
+        return self._digest(lambda pk: self.departments.get(pk, ("?", ""))[0])
+
+    def _digest(self, department_key: Callable) -> str:
         h = hashlib.sha256()
         for row in self.rows:
             if row.kind == UNCHANGED:
                 continue
+            changes = row.changes
             if isinstance(row, StaffRow):
                 ident = row.existing.pk if row.existing else ""
-                parts = (row.kind, row.number, ident, row.department_id, row.active, row.demote, row.email)
+                department = department_key(row.department_id)
+                parts = (row.kind, row.number, ident, department, row.active, row.demote, row.email)
                 if row.role is not None:
                     parts += (row.role,)
+                if "department" in changes:
+                    old, new = changes["department"]
+                    changes = {**changes, "department": (department_key(old), department_key(new))}
             else:
                 parts = (row.kind, row.code, row.pk or "", row.parent_code, row.name, row.merge_into, row.staff_count)
-            h.update(repr((parts, sorted(row.changes.items()))).encode())
+            h.update(repr((parts, sorted(changes.items()))).encode())
             h.update(b"\n")
         for row in self.resembling:
             # Which person each warned line resembles, and the choice made: a commit re-plans with

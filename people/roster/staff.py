@@ -104,6 +104,20 @@ class DepartmentCodeColumn(Column):
         if not code:
             return None, [_("所属コードが空です。")]
         department_id = context.departments.get(code)
+        if department_id is None and code in context.going:
+            into = context.going[code]
+            if into:
+                return None, [
+                    _(
+                        "所属コード「%(code)s」は所属マスタで「%(into)s」に統合される所属です。統合先の所属コードにしてください。"
+                    )
+                    % {"code": code, "into": into}
+                ]
+            return None, [_("所属コード「%(code)s」は所属マスタで廃止される所属です。") % {"code": code}]
+        if department_id is None and context.with_master:
+            return None, [
+                _("所属コード「%(code)s」は登録されておらず、所属マスタのファイルにもありません。") % {"code": code}
+            ]
         if department_id is None:
             return None, [
                 _("所属コード「%(code)s」は登録されていません（所属マスタを先に取り込んでください）。") % {"code": code}
@@ -221,6 +235,10 @@ class StaffContext:
     choices: dict[int, str] = field(default_factory=dict)  # line → "new" / "same:<number>"
     by_stripped: dict[str, Existing] = field(default_factory=dict)
     by_name: dict[tuple[str, str], Existing] = field(default_factory=dict)
+    # Planned after a department master of the same upload (decision 0045): codes it abolishes or
+    # merges (code → 統合先コード, "" abolished), which no line may name.
+    with_master: bool = False
+    going: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, municipality: Municipality, user) -> StaffContext:
@@ -611,12 +629,16 @@ def staff_plan(
     on: datetime.date | None = None,
     choices: dict[int, str] | None = None,
     retire_missing: bool = False,
+    after=None,
 ) -> Plan:
     """The dry run of a staff roster: each line created, transferred, updated, deactivated,
     reactivated, skipped or unchanged, or an error with its reason. Queries: departments, staff,
-    usernames without staff, and (when lines bring new addresses) their owners."""
+    usernames without staff, and (when lines bring new addresses) their owners. `after` (a
+    `combined.Reorganisation`): plan against the departments as a master file will leave them."""
     table = read_table(content, columns=STAFF_COLUMNS, aliases=STAFF_ALIASES, optional=STAFF_OPTIONAL_COLUMNS)
     context = StaffContext.read(municipality, user)
+    if after is not None:
+        after.apply(context)
     context.choices = dict(choices or {})
     errors: list[LineError] = []
     rows = _read_lines(table, context, errors)

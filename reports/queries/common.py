@@ -55,13 +55,21 @@ class DepartmentIndex:
     """A municipality's department tree, loaded in one query, in tree order (部 › 課 › 係, siblings
     by 所属コード), for filter choices, names in rows and rolling counts up to the ancestors."""
 
-    def __init__(self, departments: Iterable[Department], history: dict | None = None):
+    def __init__(self, departments: Iterable[Department], history: dict | None = None, placements: dict | None = None):
         # pk → [(valid_from, valid_to, name)]: the name history `as_of` reads (people.DepartmentName).
         self.history: dict[int, list[tuple]] = history or {}
+        # pk → [(valid_from, valid_to, path, depth)]: the tree's shape by date (people.DepartmentPlacement).
+        self.placements: dict[int, list[tuple]] = placements or {}
         nodes = []
         for department in departments:
-            ancestors = tuple(int(part) for part in department.path.strip("/").split("/") if part)
-            nodes.append(DepartmentNode(department.pk, department.code, department.name, department.depth, ancestors))
+            nodes.append(
+                DepartmentNode(
+                    department.pk, department.code, department.name, department.depth, _ancestors(department.path)
+                )
+            )
+        self._index(nodes)
+
+    def _index(self, nodes: list[DepartmentNode]) -> None:
         self.by_id: dict[int, DepartmentNode] = {node.pk: node for node in nodes}
 
         def sort_key(node: DepartmentNode):
@@ -74,11 +82,12 @@ class DepartmentIndex:
         return len(self.nodes)
 
     def as_of(self, day: datetime.date) -> DepartmentIndex:
-        """The same tree with each department named as it was on `day` (a past cycle's report
-        shows the names of then, decision 0039); no query: the history came with the tree."""
-        if not self.history:
+        """The tree as it was on `day`: each department named as then (decision 0039) and under the
+        parent it had then (decision 0045), so a past cycle's counts roll up the tree of then; no
+        query: the history came with the tree."""
+        if not self.history and not self.placements:
             return self
-        renamed = copy.copy(self)
+        then = copy.copy(self)
         nodes = []
         for node in self.nodes:
             name = next(
@@ -89,11 +98,20 @@ class DepartmentIndex:
                 ),
                 node.name,
             )
-            nodes.append(node if name == node.name else dataclasses.replace(node, name=name))
-        renamed.nodes = nodes
-        renamed.by_id = {node.pk: node for node in nodes}
-        renamed.by_code = {node.code: node for node in nodes}
-        return renamed
+            place = next(
+                (
+                    (path, depth)
+                    for start, end, path, depth in self.placements.get(node.pk, ())
+                    if start <= day and (end is None or day < end)
+                ),
+                None,
+            )
+            changes = {"name": name} if name != node.name else {}
+            if place is not None and _ancestors(place[0]) != node.ancestor_ids:
+                changes.update(ancestor_ids=_ancestors(place[0]), depth=place[1])
+            nodes.append(dataclasses.replace(node, **changes) if changes else node)
+        then._index(nodes)
+        return then
 
     def get(self, pk) -> DepartmentNode | None:
         return self.by_id.get(pk)
@@ -117,21 +135,46 @@ class DepartmentIndex:
         return max((node.depth for node in self.nodes), default=1)
 
 
+def _ancestors(path: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
+
+
 def department_index(*, municipality: Municipality) -> DepartmentIndex:
-    """The tree and every department's name history, in one query (a LEFT JOIN: a department has
-    one name row per name it has had, a handful at most)."""
+    """The tree, every department's name history and its place in the tree by date, in one query
+    (LEFT JOINs: a department has one row per name and one per place it has had, a handful at
+    most, so the rows are their product per department)."""
     departments: dict[int, Department] = {}
-    history: dict[int, list[tuple]] = {}
-    for pk, code, name, path, depth, old_name, start, end in (
+    history: dict[int, set[tuple]] = {}
+    placements: dict[int, set[tuple]] = {}
+    for pk, code, name, path, depth, old_name, start, end, old_path, old_depth, p_start, p_end in (
         Department.objects.filter(municipality=municipality)
         .order_by()
-        .values_list("pk", "code", "name", "path", "depth", "names__name", "names__valid_from", "names__valid_to")
+        .values_list(
+            "pk",
+            "code",
+            "name",
+            "path",
+            "depth",
+            "names__name",
+            "names__valid_from",
+            "names__valid_to",
+            "placements__path",
+            "placements__depth",
+            "placements__valid_from",
+            "placements__valid_to",
+        )
     ):
         if pk not in departments:
             departments[pk] = Department(pk=pk, code=code, name=name, path=path, depth=depth)
         if old_name is not None:
-            history.setdefault(pk, []).append((start, end, old_name))
-    return DepartmentIndex(departments.values(), history)
+            history.setdefault(pk, set()).add((start, end, old_name))
+        if old_path is not None:
+            placements.setdefault(pk, set()).add((p_start, p_end, old_path, old_depth))
+    return DepartmentIndex(
+        departments.values(),
+        {pk: sorted(rows) for pk, rows in history.items()},
+        {pk: sorted(rows) for pk, rows in placements.items()},
+    )
 
 
 def names_day(cycle: TrainingCycle | None, as_of: datetime.date) -> datetime.date:

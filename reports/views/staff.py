@@ -123,7 +123,12 @@ class StaffReportView(ReportMixin, ReportView):
         return queries.StaffFilter(
             cycle_ids=tuple(c.pk for c in self.chosen_cycles),
             as_of=self.as_of,
-            department_ids=tuple(self.departments.subtree_ids(int(department))) if department else None,
+            # The subtree as it stood on the report's day (a department moved since counts where it was).
+            department_ids=tuple(
+                self.departments.as_of(common.names_day(self.cycle, self.as_of)).subtree_ids(int(department))
+            )
+            if department
+            else None,
             employment_types=tuple(data.get("employment_type") or ()),
             statuses=tuple(data.get("status") or ()),
             completed_from=completed.start.date() if completed and completed.start else None,

@@ -35,8 +35,10 @@ def test_hr_imports_a_cp932_roster_dry_run_then_commit(page, accounts, axe_js, s
     expect(page.get_by_role("heading", name="ファイルを選んで確認する")).to_be_visible()
     page.screenshot(path=str(shots_dir / "roster-import-upload.png"), full_page=True)
 
-    page.get_by_label("職員名簿").check()
-    page.get_by_label("CSVファイル").set_input_files({"name": "名簿.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_label("職員名簿", exact=True).check()
+    page.get_by_label(re.compile(r"^\s*CSVファイル")).set_input_files(
+        {"name": "名簿.csv", "mimeType": "text/csv", "buffer": content}
+    )
     page.get_by_role("button", name="確認する（まだ取り込みません）").click()
 
     page.wait_for_url(re.compile(r"/admin/roster-import/\d+/$"))
@@ -84,8 +86,10 @@ def test_a_roster_with_bad_lines_lists_them_and_offers_them_as_csv(page, account
 
     log_in(page, hr, by="email")
     page.goto("/admin/roster-import/")
-    page.get_by_label("職員名簿").check()
-    page.get_by_label("CSVファイル").set_input_files({"name": "名簿.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_label("職員名簿", exact=True).check()
+    page.get_by_label(re.compile(r"^\s*CSVファイル")).set_input_files(
+        {"name": "名簿.csv", "mimeType": "text/csv", "buffer": content}
+    )
     page.get_by_role("button", name="確認する（まだ取り込みません）").click()
 
     page.wait_for_url(re.compile(r"/admin/roster-import/\d+/$"))

@@ -30,8 +30,10 @@ def test_hr_resolves_a_zero_dropped_number_then_commits(page, accounts, axe_js, 
 
     log_in(page, hr, by="email")
     page.goto("/admin/roster-import/")
-    page.get_by_label("職員名簿").check()
-    page.get_by_label("CSVファイル").set_input_files({"name": "名簿.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_label("職員名簿", exact=True).check()
+    page.get_by_label(re.compile(r"^\s*CSVファイル")).set_input_files(
+        {"name": "名簿.csv", "mimeType": "text/csv", "buffer": content}
+    )
     expect(page.get_by_label("この名簿にない職員を退職扱いにする")).not_to_be_checked()  # off by default
     page.get_by_role("button", name="確認する（まだ取り込みません）").click()
 

@@ -51,8 +51,13 @@ def test_a_rename_in_the_future_waits_for_its_day(ashiya, hr):
     assert services.department_changes_apply(municipality=ashiya, on=NEXT_MONTH - datetime.timedelta(days=1)) == {
         "renamed": 0,
         "moved": 0,
+        "placed": 0,
     }
-    assert services.department_changes_apply(municipality=ashiya, on=NEXT_MONTH) == {"renamed": 1, "moved": 0}
+    assert services.department_changes_apply(municipality=ashiya, on=NEXT_MONTH) == {
+        "renamed": 1,
+        "moved": 0,
+        "placed": 0,
+    }
     dept.refresh_from_db()
     assert dept.name == "デジタル推進課"
 
@@ -239,7 +244,11 @@ def test_the_department_master_renames_merges_and_abolishes_from_an_effective_da
     assert info.name == "情報政策課"  # until the effective day
     assert (citizens.retired_on, citizens.merged_into_id, empty.retired_on) == (NEXT_MONTH, desk.pk, NEXT_MONTH)
     assert DepartmentMembership.objects.on(NEXT_MONTH).get(staff=person).department_id == desk.pk
-    assert services.department_changes_apply(municipality=ashiya, on=NEXT_MONTH) == {"renamed": 1, "moved": 1}
+    assert services.department_changes_apply(municipality=ashiya, on=NEXT_MONTH) == {
+        "renamed": 1,
+        "moved": 1,
+        "placed": 0,
+    }
     info.refresh_from_db()
     person.refresh_from_db()
     assert (info.name, person.department_id) == ("デジタル推進課", desk.pk)

@@ -1,0 +1,158 @@
+"""The dry run of a department master and a staff roster uploaded together (the April
+reorganisation, decision 0045): the master is planned first, then the roster against the
+departments as the master will leave them — new codes (placeholder pks), new names, merged
+departments' people already in the department they merge into. Nothing here writes."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from ..models import Municipality, StaffMember
+from .departments import department_plan
+from .plan import LineError, Plan
+from .reading import CREATE, MERGE, RETIRE
+from .staff import StaffContext, staff_plan
+
+
+@dataclass
+class Reorganisation:
+    """What a department master's commit will have done when the roster's lines are applied."""
+
+    created: dict[str, str] = field(default_factory=dict)  # code → name
+    names: dict[str, str] = field(default_factory=dict)  # code → name after the master
+    going: dict[str, str] = field(default_factory=dict)  # code → 統合先コード ("" abolished)
+
+    @classmethod
+    def of(cls, plan: Plan) -> Reorganisation:
+        after = cls()
+        for row in plan.rows:
+            if row.kind == CREATE:
+                after.created[row.code] = row.name
+            elif row.kind in (MERGE, RETIRE):
+                after.going[row.code] = row.merge_into if row.kind == MERGE else ""
+            else:
+                after.names[row.code] = row.name
+        return after
+
+    def apply(self, context: StaffContext) -> None:
+        """Make the staff planner's view of the municipality the one after the master: the new
+        departments under placeholder pks (negative, never a real row's), the new names, and the
+        people of a merged department in the department it merges into, without its 所属長 post
+        (department_merge vacates it)."""
+        context.with_master = True
+        for index, (code, name) in enumerate(sorted(self.created.items()), start=1):
+            context.departments[code] = -index
+            context.department_names[-index] = (code, name)
+        for code, name in self.names.items():
+            pk = context.departments.get(code)
+            if pk is not None:
+                context.department_names[pk] = (code, name)
+        moved = {}
+        for code, into in self.going.items():
+            pk = context.departments.pop(code, None)
+            context.going[code] = into
+            if pk is not None and into:
+                moved[pk] = into
+        for existing in context.existing.values():
+            into = moved.get(existing.department_id)
+            if into is None or not existing.is_active:
+                continue
+            while into in self.going and self.going[into]:  # merged into one that is merged on
+                into = self.going[into]
+            existing.department_id = context.departments[into]
+            if existing.role == StaffMember.Role.DEPARTMENT_HEAD:
+                existing.role = StaffMember.Role.EMPLOYEE
+
+
+@dataclass
+class CombinedPlan:
+    """The two plans of one upload, checked and committed as one (RosterImport.Kind.REORGANISATION)."""
+
+    departments: Plan
+    staff: Plan
+    kind: str = "reorganisation"
+
+    @property
+    def municipality(self) -> Municipality:
+        return self.staff.municipality
+
+    @property
+    def has_errors(self) -> bool:
+        return self.departments.has_errors or self.staff.has_errors
+
+    @property
+    def errors(self) -> list[LineError]:
+        """Both files' error lines, each message saying which file it is about."""
+        labelled = []
+        for label, plan in ((_("所属マスタ"), self.departments), (_("職員名簿"), self.staff)):
+            labelled += [LineError(e.line, e.key, f"【{label}】{e.message}") for e in plan.errors]
+        return labelled
+
+    @property
+    def resembling(self):
+        return self.staff.resembling
+
+    @property
+    def unresolved(self):
+        return self.staff.unresolved
+
+    @property
+    def line_count(self) -> int:
+        return self.departments.line_count + self.staff.line_count
+
+    @property
+    def encoding(self) -> str:
+        return self.staff.encoding
+
+    def counts(self) -> dict[str, int]:
+        counts = {f"departments.{k}": v for k, v in self.departments.counts().items()}
+        counts.update({f"staff.{k}": v for k, v in self.staff.counts().items()})
+        return counts
+
+    @property
+    def digest(self) -> str:
+        """Both plans; the roster's with departments by code, so the re-plan after the master's
+        commit (real pks) can be held to it."""
+        return hashlib.sha256(f"{self.departments.digest}\n{self.staff.digest_by_code()}".encode()).hexdigest()
+
+    def summary(self) -> dict:
+        departments, staff = self.departments.summary(), self.staff.summary()
+        return {
+            "kind": self.kind,
+            "departments": departments,
+            "staff": staff,
+            "encoding_label": staff["encoding_label"],
+            "lines": self.line_count,
+            "error_count": departments["error_count"] + staff["error_count"],
+            "resembling_count": staff["resembling_count"],
+            "digest": self.digest,
+        }
+
+
+def combined_plan(
+    *,
+    municipality: Municipality,
+    content: bytes,
+    departments_content: bytes,
+    user=None,
+    on: datetime.date | None = None,
+    choices: dict[int, str] | None = None,
+    retire_missing: bool = False,
+) -> CombinedPlan:
+    """The dry run of a roster (`content`) with the department master it needs: the master
+    first, then the roster as it would read once the master is in."""
+    departments = department_plan(municipality=municipality, content=departments_content, user=user, on=on)
+    staff = staff_plan(
+        municipality=municipality,
+        content=content,
+        user=user,
+        on=on,
+        choices=choices,
+        retire_missing=retire_missing,
+        after=Reorganisation.of(departments),
+    )
+    return CombinedPlan(departments=departments, staff=staff)

@@ -1,0 +1,191 @@
+"""A whole 年度 in 芦屋市 (issue 15, decision 0045), as one story in the browser:
+HR loads the department master and the roster together for 令和7年度 (one dry run, one commit; a
+職員番号 whose zeros Excel dropped is warned and resolved), the 令和7年度 cycle runs and people
+complete, the April reorganisation (a rename, a department moved under another 部, a retirement)
+is again one upload of both files, last year's department report still shows last year's names and
+tree, and HR erases the retired person's personal data. axe-core on every page it visits."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import hr_account
+from .helpers import axe_violations, log_in
+from .test_accessibility import _report
+
+TOKYO = datetime.timezone(datetime.timedelta(hours=9))
+MASTER_HEADER = "所属コード,名称,上位所属コード,廃止,統合先コード"
+ROSTER_HEADER = "職員番号,氏名,カナ,所属コード,任用形態,着任日,メール,在職"
+
+
+def _csv(*lines: str) -> bytes:
+    """As Excel saves a CSV on Japanese Windows."""
+    return "\r\n".join([*lines, ""]).encode("cp932")
+
+
+def _upload_both(page, *, master: bytes, roster: bytes, effective_on: datetime.date) -> None:
+    page.goto("/admin/roster-import/")
+    page.get_by_label("所属マスタと職員名簿").check()
+    page.get_by_label("適用日").fill(effective_on.isoformat())
+    page.get_by_label(re.compile(r"^\s*CSVファイル")).set_input_files(
+        {"name": "名簿.csv", "mimeType": "text/csv", "buffer": roster}
+    )
+    page.get_by_label(re.compile(r"^\s*所属マスタのCSVファイル")).set_input_files(
+        {"name": "所属.csv", "mimeType": "text/csv", "buffer": master}
+    )
+    page.get_by_role("button", name="確認する（まだ取り込みません）").click()
+    page.wait_for_url(re.compile(r"/admin/roster-import/\d+/$"))
+
+
+def _summary_codes(page) -> list[str]:
+    """The department report's rows, by 所属コード, in the order of the tree it shows."""
+    rows = page.locator("#listing-results tbody tr")
+    expect(rows.first).to_be_visible()
+    return [text.split()[0] for text in rows.all_inner_texts()]
+
+
+def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
+    from courses.models import GuidelinePage
+    from people.models import Department, DepartmentMembership, Municipality, StaffMember
+    from tests.reports.conftest import make_record
+    from training.models import Assignment, TrainingCycle
+
+    found: dict[str, list[dict]] = {}
+    ashiya = Municipality.objects.get(code=accounts["ashiya"].code)
+    hr = hr_account(accounts)  # 人事 太郎 in 人事課 (2100); 芦田 健 (000103) is in 広報課 (3100)
+    start = datetime.date(2025, 4, 1)
+
+    # --- 1. The start of 令和7年度: HR loads the organisation and the roster in one go. ---------
+    log_in(page, hr)
+    page.goto("/admin/roster-import/")
+    found["import form"] = axe_violations(page, axe_js)
+    _upload_both(
+        page,
+        master=_csv(
+            MASTER_HEADER,
+            "1000,企画部,,,",
+            "2000,総務部,,,",
+            "3100,広報課,1000,,",
+            "3200,広聴課,1000,,",  # new, and named by the roster below
+            "2100,人事課,2000,,",
+        ),
+        roster=_csv(
+            ROSTER_HEADER,
+            "103,芦田 健,アシダ ケン,3100,一般職,2020-04-01,,1",  # Excel dropped 000103's zeros
+            "000201,広田 聴,ヒロタ キク,3200,一般職,2025-04-01,kiku@ashiya.example.jp,1",
+            "000202,退田 職,タイダ ショク,3100,会計年度任用職員,2025-04-01,,1",
+            "000900,人事 太郎,ジンジ タロウ,2100,一般職,2015-04-01,,1",
+        ),
+        effective_on=start,
+    )
+    expect(page.get_by_role("heading", name="1. 所属マスタ")).to_be_visible()
+    expect(page.get_by_role("heading", name="2. 職員名簿")).to_be_visible()
+    expect(page.get_by_test_id("departments-table-create")).to_contain_text("広聴課")
+    expect(page.get_by_test_id("departments-table-move")).to_contain_text("上位所属: （最上位） → 1000")
+    expect(page.get_by_test_id("staff-table-create")).to_contain_text("広聴課（3200）")
+    warned = page.get_by_test_id("staff-resembling-2")
+    expect(warned).to_contain_text("先頭の 0 が落ちたもの")
+    found["first dry run"] = axe_violations(page, axe_js)
+    page.screenshot(path=str(shots_dir / "year-first-dry-run.png"), full_page=True)
+    assert not Department.objects.filter(municipality=ashiya, code="3200").exists()  # nothing yet
+
+    page.get_by_role("button", name="取り込む").click()  # without a choice for the warned line
+    expect(page.get_by_text("警告のある行が1件あります")).to_be_visible()
+    assert not Department.objects.filter(municipality=ashiya, code="3200").exists()  # still nothing
+    page.get_by_test_id("staff-resembling-2").get_by_label("既存の職員（000103）の番号の誤りとして扱う").check()
+    page.get_by_role("button", name="取り込む").click()
+    expect(page.get_by_text("「名簿.csv」を取り込みました。")).to_be_visible()
+    found["first result"] = axe_violations(page, axe_js)
+
+    kiku = StaffMember.objects.get(municipality=ashiya, staff_number="000201")
+    leaver = StaffMember.objects.get(municipality=ashiya, staff_number="000202")
+    assert kiku.department.code == "3200" and kiku.department.parent.code == "1000"
+    assert not StaffMember.objects.filter(municipality=ashiya, staff_number="103").exists()
+
+    # --- 2. The 令和7年度 cycle runs; three people complete, one does not. ------------------------
+    guideline = GuidelinePage.objects.get(municipality=ashiya)
+    cycle = TrainingCycle.objects.create(
+        municipality=ashiya,
+        guideline=guideline,
+        fiscal_year=2025,
+        opens_on=start,
+        due_on=datetime.date(2025, 6, 30),
+        closes_on=datetime.date(2026, 3, 31),
+    )
+    people = StaffMember.objects.filter(municipality=ashiya, is_active=True).order_by("staff_number")
+    for n, person in enumerate(people):
+        record = None
+        if person.staff_number != "000103":
+            completed = datetime.datetime(2025, 5, 10 + n, 10, tzinfo=TOKYO)
+            record = make_record(person, guideline, completed_at=completed, cycle=cycle)
+        Assignment.objects.create(
+            cycle=cycle,
+            staff=person,
+            reason="cycle_open",
+            assigned_on=start,
+            due_on=cycle.due_on,
+            completion=record,
+            completed_at=record.attested_at if record else None,
+        )
+
+    # --- 3. The April reorganisation, 令和8年4月1日: both files again, one commit. -------------------
+    april = datetime.date(2026, 4, 1)
+    _upload_both(
+        page,
+        master=_csv(
+            MASTER_HEADER,
+            "3100,広報戦略課,1000,,",  # renamed
+            "3200,広聴課,2000,,",  # moved from 企画部 to 総務部
+        ),
+        roster=_csv(
+            ROSTER_HEADER,
+            "000202,退田 職,タイダ ショク,3100,会計年度任用職員,2025-04-01,,0",  # leaves
+        ),
+        effective_on=april,
+    )
+    expect(page.get_by_test_id("departments-table-rename")).to_contain_text("広報課 → 広報戦略課")
+    expect(page.get_by_test_id("departments-table-move")).to_contain_text("上位所属: 1000 → 2000")
+    expect(page.get_by_test_id("staff-table-deactivate")).to_contain_text("退田 職")
+    found["april dry run"] = axe_violations(page, axe_js)
+    page.screenshot(path=str(shots_dir / "year-april-dry-run.png"), full_page=True)
+    page.get_by_role("button", name="取り込む").click()
+    expect(page.get_by_text("「名簿.csv」を取り込みました。")).to_be_visible()
+
+    kouchou = Department.objects.get(municipality=ashiya, code="3200")
+    assert kouchou.parent.code == "2000"
+    assert Department.objects.get(municipality=ashiya, code="3100").name == "広報戦略課"
+    leaver.refresh_from_db()
+    assert not leaver.is_active
+    assert DepartmentMembership.objects.on(april - datetime.timedelta(days=1)).get(staff=leaver).department.code
+    assert not DepartmentMembership.objects.on(april).filter(staff=leaver).exists()
+
+    # --- 4. Last year's department report: last year's names, last year's tree. -----------------
+    page.goto("/admin/hr-reports/departments/")  # the latest cycle that opened: 令和7年度
+    results = page.locator("#listing-results")
+    expect(results).to_contain_text("広報課")
+    expect(results).not_to_contain_text("広報戦略課")
+    codes = _summary_codes(page)
+    # 広聴課 still under 企画部 (before 総務部), as it stood on 31 March 2026.
+    assert codes.index("1000") < codes.index("3200") < codes.index("2000"), codes
+    found["last year's report"] = axe_violations(page, axe_js)
+    page.screenshot(path=str(shots_dir / "year-last-years-report.png"), full_page=True)
+
+    # --- 5. The person who left: HR erases their personal data; the evidence stays. --------------
+    page.goto("/admin/personal-data/")
+    page.get_by_label("職員番号または氏名").fill("000202")
+    page.get_by_role("button", name="検索").click()
+    page.get_by_role("link", name="000202").click()
+    page.get_by_role("link", name="個人情報の消去へ進む").click()
+    expect(page.get_by_role("heading", name="残すもの")).to_be_visible()
+    found["erasure"] = axe_violations(page, axe_js)
+    page.get_by_label("確認のため、この職員の職員番号を入力してください").fill("000202")
+    page.get_by_role("button", name="個人情報を消去する").click()
+    expect(page.get_by_text("の個人情報を消去しました")).to_be_visible()
+    leaver.refresh_from_db()
+    assert leaver.name == "（消去済み）" and leaver.staff_number == "000202"
+    assert leaver.completion_records.count() == 1  # kept until the retention period ends
+
+    assert not any(found.values()), _report(found)
