@@ -17,8 +17,9 @@ from .conftest import hr_account, staff_account
 from .helpers import axe_violations, log_in
 from .test_admin_japanese import _shown_markup
 
-# Names in the demo data and the platforms the question editor offers (not English UI text).
-DATA_WORDS = {"example", "jp", "Facebook", "Instagram", "LINE", "TikTok", "YouTube", "X"}
+# Names in the demo data (question IDs such as ashiya-5-6-2, named where a chapter's clauses are cited), the platforms the question editor offers, and the language switcher's
+# 「表示言語 (Language)」, English on purpose for those who do not read Japanese.
+DATA_WORDS = {"ashiya", "example", "jp", "Facebook", "Instagram", "LINE", "TikTok", "YouTube", "X", "Language"}
 
 
 def _member(accounts, *, number: str, name: str, email: str, role: str = "employee", group: str | None = None):
@@ -73,7 +74,11 @@ def _walk(accounts, role: str) -> tuple[object, list[str]]:
         return hr_account(accounts), ["/admin/", "/admin/hr-reports/dashboard/", "/admin/training_cycles/"]
     group = "editors" if role == "editor" else "approvers"
     account, _ = _member(
-        accounts, number=f"00096{len(role)}", name=f"{role} 花子", email=f"{role}@ashiya.example.jp", group=group
+        accounts,
+        number=f"00096{len(role)}",
+        name={"editor": "編集 花子", "approver": "承認 花子"}[role],
+        email=f"{role}@ashiya.example.jp",
+        group=group,
     )
     return account, [
         "/admin/",
