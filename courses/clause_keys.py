@@ -6,13 +6,17 @@ names keeps it (an editor cannot retype it), and when the clause is removed the 
 and never given to another clause. Removing a clause that live questions still cite needs the
 editor's explicit choice to retire those questions with it.
 
-The edit form asks `edit_problems`; publishing calls `register_published` (courses.receivers).
+Keys are the system's, not the editor's (issue 16): the edit form hides them, and gives a new
+clause one from its number (`keys_assign`). The edit form asks `edit_problems`; publishing calls
+`register_published` (courses.receivers).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,3 +142,61 @@ def register_published(chapter) -> set[str]:
             ClauseKey.objects.filter(guideline_id=guideline.pk, key__in=retired).update(retired_at=now)
             signals.clauses_retired.send(sender=type(guideline), guideline_id=guideline.pk, keys=retired)
     return retired
+
+
+def _segment(number: str) -> str:
+    """A key segment from a clause number as printed: 「（１）」→「1」, 「ア」→「ア」."""
+    text = unicodedata.normalize("NFKC", number or "")
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "()（）.．、,「」[]【】")
+
+
+def _valid(key: str) -> bool:
+    from .blocks import clause_key_validator
+
+    try:
+        clause_key_validator(key)
+    except ValidationError:
+        return False
+    return True
+
+
+def _free(candidate: str, prefix: str, taken: set[str]) -> str:
+    """`candidate` when it is a well-formed key nobody has, else the first free 「prefix-N」."""
+    if candidate and _valid(candidate) and candidate not in taken:
+        return candidate
+    n = 1
+    while f"{prefix}-{n}" in taken:
+        n += 1
+    return f"{prefix}-{n}"
+
+
+def chapter_key_for(*, number: str, taken: set[str]) -> str:
+    """A new chapter's key from its number (「５」→「5」), or the next free number."""
+    segment = _segment(number)
+    if segment.isascii() and segment.isdigit() and segment not in taken:
+        return segment
+    numbers = [int(key) for key in taken if key.isascii() and key.isdigit()]
+    return str(max(numbers, default=0) + 1)
+
+
+def keys_assign(*, chapter_key: str, body, taken: set[str]) -> list[str]:
+    """Give every clause and sub-item of `body` that has no key one, in place, from its number as
+    the guideline prints it (chapter 5's 「(3)」 is 「5-3」, its item 「イ」 「5-3-イ」). A key
+    another clause has, had (`taken`: the guideline's registered and other chapters' keys) or
+    that is not well formed falls back to the first free 「…-N」. Returns the keys given."""
+    taken = set(taken) | {key for key in keys_of(body) if key}
+    given = []
+    for block in body:
+        value = block.value
+        if not value["key"]:
+            segment = _segment(value["number"])
+            candidate = chapter_key if segment == chapter_key else f"{chapter_key}-{segment}"
+            value["key"] = _free(candidate, chapter_key, taken)
+            taken.add(value["key"])
+            given.append(value["key"])
+        for item in value["items"]:
+            if not item["key"]:
+                item["key"] = _free(f"{value['key']}-{_segment(item['number'])}", value["key"], taken)
+                taken.add(item["key"])
+                given.append(item["key"])
+    return given

@@ -30,6 +30,7 @@ from people import scoping
 
 from . import clause_keys, tree_cache
 from .blocks import ClauseStreamBlock
+from .panels import clause_citations_panel
 
 
 class HomePage(Page):
@@ -147,6 +148,8 @@ class GuidelinePage(LoginRequiredPageMixin, Page):
 
     parent_page_types = ["courses.HomePage"]
     subpage_types = ["courses.ChapterPage"]
+    # The explorer lists chapters in the guideline's order (the tree's), not by last edit.
+    admin_default_ordering = "ord"
 
     content_panels = Page.content_panels + [
         # Only a platform admin moves a guideline to another municipality, not its editors.
@@ -304,8 +307,21 @@ class ChapterPageForm(WagtailAdminPageForm):
         body = cleaned_data.get("body")
         if body is None or self.parent_page is None:
             return cleaned_data
-        mine = clause_keys.keys_of(body)
         guideline = self.parent_page.specific
+        siblings = ChapterPage.objects.child_of(self.parent_page)
+        if self.instance.pk:
+            siblings = siblings.exclude(pk=self.instance.pk)
+        siblings = list(siblings)
+        # Keys are the system's (issue 16): a new chapter and new clauses get theirs here.
+        if not self.instance.key:
+            self.instance.key = clause_keys.chapter_key_for(
+                number=cleaned_data.get("number") or "", taken={sibling.key for sibling in siblings}
+            )
+        taken = set(ClauseKey.objects.filter(guideline_id=guideline.pk).values_list("key", flat=True))
+        for sibling in siblings:
+            taken.update(clause["key"] for clause in sibling.clauses())
+        clause_keys.keys_assign(chapter_key=self.instance.key, body=body, taken=taken)
+        mine = clause_keys.keys_of(body)
         problems = clause_keys.edit_problems(
             chapter=self.instance,
             guideline=guideline,
@@ -318,9 +334,6 @@ class ChapterPageForm(WagtailAdminPageForm):
         if conflict:
             self.add_error("substantive_changes", conflict)
         self._hold_until_effective_date(cleaned_data)
-        siblings = ChapterPage.objects.child_of(self.parent_page)
-        if self.instance.pk:
-            siblings = siblings.exclude(pk=self.instance.pk)
         for sibling in siblings:
             clash = mine & {clause["key"] for clause in sibling.clauses()}
             if clash:
@@ -373,12 +386,14 @@ class ChapterPage(LoginRequiredPageMixin, Page):
     base_form_class = ChapterPageForm
 
     content_panels = Page.content_panels + [
-        FieldPanel("key"),
+        # Shown, not typed: the system gives a new chapter its key from its number.
+        FieldPanel("key", read_only=True),
         FieldPanel("number"),
         FieldPanel("part"),
         FieldPanel("audience"),
         FieldPanel("binds"),
         FieldPanel("body"),
+        clause_citations_panel(),
         FieldPanel("substantive_changes"),
         FieldPanel("revision_effective_date"),
         FieldPanel("retire_citing_questions"),
@@ -397,6 +412,12 @@ class ChapterPage(LoginRequiredPageMixin, Page):
 
     def guideline_municipality_id(self):
         return self.guideline.municipality_id
+
+    def get_admin_display_title(self):
+        """The chapter as the guideline numbers it, in the explorer, breadcrumbs and headers:
+        「５ 【業務編】遵守事項」 (two chapters may share a title, told apart by their part)."""
+        title = super().get_admin_display_title()
+        return " ".join(part for part in (self.number, f"{self.part}{title}") if part)
 
     def clause_keys(self) -> list[str]:
         """The keys of the chapter's numbered clauses (not their lettered sub-items): what quizzes draw on."""

@@ -21,6 +21,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from sns_training.dates import date_display
+
 _deferred = contextvars.ContextVar("guideline_versions_deferred", default=False)
 
 
@@ -86,7 +88,7 @@ def effective_date_problems(*, guideline, date) -> list[str]:
     if latest is not None and date < latest.effective_date:
         problems.append(
             _("施行日は前の版（%(label)s、施行日 %(date)s）より前にできません。")
-            % {"label": latest.label, "date": latest.effective_date.isoformat()}
+            % {"label": latest.label, "date": date_display(latest.effective_date)}
         )
     return problems
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from sns_training import pdf
+from sns_training.dates import date_display
 from sns_training.fiscal_year import wareki_date
 
 from .services import IssuedSetupCode
@@ -66,7 +67,7 @@ def letters_html(issued: list[IssuedSetupCode], *, font_url: str) -> str:
                 "staff": staff,
                 "code": item.code,
                 "expires_wareki": wareki_date(last_day),
-                "expires_iso": last_day.isoformat(),
+                "expires_display": date_display(last_day),
                 "setup_url": url,
                 "qr_svg": qr_svg(url),
             }

@@ -21,6 +21,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets.button import Button
 
+from sns_training.dates import datetime_display
 from sns_training.spreadsheet import escape_cell
 
 from . import selectors
@@ -28,7 +29,7 @@ from .filters import AccessEventFilterSet
 
 
 def _local(dt) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+    return datetime_display(dt, seconds=True)
 
 
 def _detail_text(event) -> str:
@@ -109,7 +110,8 @@ class AccessLogView(AccessLogPermissionMixin, ReportView):
             yield [
                 escape_cell(value)
                 for value in (
-                    _local(e.created_at),
+                    # CSV downloads keep ISO times (decision 0046).
+                    timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                     e.get_kind_display(),
                     e.get_method_display() if e.method else "",
                     str(e.municipality or ""),

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from sns_training.dates import date_display
+
 from .models import (
     Department,
     DepartmentMembership,
@@ -43,7 +45,7 @@ def _name_rows_write(*, department: Department, name: str, on: datetime.date, us
     if any(row.valid_from > on for row in rows):
         raise PeopleError(
             _("%(code)s には %(day)s より後の名称変更が登録されています。その変更より後の日付を指定してください。")
-            % {"code": department.code, "day": on.isoformat()}
+            % {"code": department.code, "day": date_display(on)}
         )
     current = next((row for row in rows if row.valid_to is None), None)
     if current is None:  # a department made before its history was kept: its name since always
@@ -138,7 +140,7 @@ def placements_write(
             _(
                 "%(codes)s には %(day)s より後の上位所属の変更が登録されています。その変更より後の日付を指定してください。"
             )
-            % {"codes": "、".join(codes), "day": on.isoformat()}
+            % {"codes": "、".join(codes), "day": date_display(on)}
         )
     open_rows = {row.department_id: row for row in rows if row.valid_to is None}
     created, closed, rewritten = [], [], []
@@ -253,7 +255,7 @@ def _retire_checks(department: Department, on: datetime.date, *, moving_staff: b
     if not moving_staff and DepartmentMembership.objects.filter(department=department).on(on).exists():
         raise PeopleError(
             _("%(code)s には %(day)s に所属する職員がいます。廃止ではなく統合を選ぶか、先に異動させてください。")
-            % {"code": department.code, "day": on.isoformat()}
+            % {"code": department.code, "day": date_display(on)}
         )
 
 
@@ -440,7 +442,7 @@ def membership_start_correct(
     if row.valid_to is not None and valid_from >= row.valid_to:
         raise PeopleError(
             _("開始日 %(day)s はこの所属履歴の終了日 %(end)s 以降になるため、設定できません。")
-            % {"day": valid_from.isoformat(), "end": row.valid_to.isoformat()}
+            % {"day": date_display(valid_from), "end": date_display(row.valid_to)}
         )
     previous = rows[index - 1] if index > 0 else None
     adjacent = previous is not None and previous.valid_to == old
@@ -448,12 +450,12 @@ def membership_start_correct(
         if adjacent and valid_from <= previous.valid_from:
             raise PeopleError(
                 _("開始日 %(day)s は前の所属履歴（%(start)s から）の開始日以前になるため、設定できません。")
-                % {"day": valid_from.isoformat(), "start": previous.valid_from.isoformat()}
+                % {"day": date_display(valid_from), "start": date_display(previous.valid_from)}
             )
         if not adjacent and valid_from < previous.valid_to:
             raise PeopleError(
                 _("開始日 %(day)s は前の所属履歴（%(end)s まで）と重なるため、設定できません。")
-                % {"day": valid_from.isoformat(), "end": previous.valid_to.isoformat()}
+                % {"day": date_display(valid_from), "end": date_display(previous.valid_to)}
             )
     if adjacent:
         previous.valid_to = valid_from

@@ -406,16 +406,19 @@ class CompletionRecord(models.Model):
         return fiscal_year_label(self.fiscal_year)
 
     def certificate_dates(self) -> dict:
-        """The dates a certificate prints, in Japan: 修了日 in ISO and 和暦, 誓約日時 and its 和暦 date
+        """The dates a certificate prints, in Japan: 修了日 in 和暦 and in the site's style (2026年4月1日,
+        sns_training/dates.py; ISO only for machine-readable attributes), 誓約日時 and its 和暦 date
         (the PDF, the person's certificate page and the public verification page show the same)."""
         from django.utils import timezone
 
+        from sns_training.dates import date_display
         from sns_training.fiscal_year import wareki_date
 
         completed = timezone.localtime(self.completed_at).date()
         attested = timezone.localtime(self.attested_at)
         return {
             "completed_iso": completed.isoformat(),
+            "completed_display": date_display(completed),
             "completed_wareki": wareki_date(completed),
             "attested": attested,
             "attested_wareki": wareki_date(attested.date()),

@@ -20,6 +20,18 @@ def questions_citing(sender, guideline_id, keys, **kwargs):
     return [f"{q.external_id}（{q.clause_key}）" for q in _citing(guideline_id, keys)]
 
 
+@receiver(signals.clause_citations, dispatch_uid="quizzes_question_citations_by_clause")
+def question_citations(sender, guideline_id, keys, **kwargs):
+    """{key: ["設問ID「問い」", …]} of the live questions citing each of `keys` (the chapter editor's
+    confirmation before removing a clause)."""
+    cited: dict[str, list[str]] = {}
+    for question in _citing(guideline_id, set(keys)):
+        prompt = question.prompt if len(question.prompt) <= 40 else question.prompt[:40] + "…"
+        for key in {question.clause_key, *(question.also_cites or [])} & set(keys):
+            cited.setdefault(key, []).append(f"{question.external_id}「{prompt}」")
+    return cited
+
+
 @receiver(signals.clauses_retired, dispatch_uid="quizzes_retire_questions_of_retired_clauses")
 def retire_questions(sender, guideline_id, keys, **kwargs):
     """Questions citing a retired clause leave the draw (unpublished, kept with their answers)."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from courses import tree_cache
 from courses.models import ChapterPage, GuidelinePage, live_chapters_of
@@ -303,3 +307,46 @@ def question_statistics(*, question) -> dict | None:
         "discrimination": item_discrimination(answers=answers, guideline=question.guideline).get(question.pk),
         "min_answers": MIN_ANSWERS_FOR_STATISTICS,
     }
+
+
+_PROMPT_NOISE = re.compile(r"[\s\u3000、。，．,.・:：;；!！?？「」『』（）()【】\[\]…‥\-ー－〜~]")
+
+
+def prompt_fingerprint(prompt: str) -> str:
+    """A prompt as compared for near-duplicates: width folded (NFKC), lower-cased, without spaces
+    and punctuation, so 「どう対応しますか。」 and 「どう 対応しますか？」 are one."""
+    return _PROMPT_NOISE.sub("", unicodedata.normalize("NFKC", prompt or "")).lower()
+
+
+def question_list_annotate(*, questions, user) -> None:
+    """For the admin's question list (quizzes/viewsets.py): each question on the page gets
+    `clause_label` (「５ (2) 社会通念にそぐわない投稿の禁止（5-2）」) and `duplicates`, the IDs of the
+    viewer's other questions of the same guideline whose prompt is the same once spaces,
+    punctuation and width are ignored. One query for the fingerprints; clause labels come from
+    the cached clause index."""
+    from .models import ScenarioQuestion
+
+    questions = list(questions)
+    guideline_ids = {q.guideline_id for q in questions}
+    by_print: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    rows = (
+        ScenarioQuestion.objects.visible_to(user)
+        .filter(guideline_id__in=guideline_ids)
+        .values_list("pk", "guideline_id", "external_id", "prompt")
+    )
+    for pk, guideline_id, external_id, prompt in rows:
+        by_print.setdefault((guideline_id, prompt_fingerprint(prompt)), []).append((pk, external_id))
+    indexes = {}
+    for question in questions:
+        guideline = question.guideline
+        if guideline.pk not in indexes:
+            indexes[guideline.pk] = clause_index(guideline=guideline)
+        clause = indexes[guideline.pk].get(question.clause_key)
+        if clause is None:
+            question.clause_label = _("%(key)s（公開中の本文にない条項）") % {"key": question.clause_key}
+        else:
+            chapter_number = clause["chapter"].split(" ", 1)[0]
+            parts = [chapter_number if chapter_number != clause["number"] else "", clause["number"], clause["heading"]]
+            question.clause_label = " ".join(p for p in parts if p) + f"（{question.clause_key}）"
+        same = by_print.get((question.guideline_id, prompt_fingerprint(question.prompt)), [])
+        question.duplicates = [external_id for pk, external_id in same if pk != question.pk]

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, Panel
-from wagtail.admin.ui.tables import LiveStatusTagColumn
+from wagtail.admin.ui.tables import Column, LiveStatusTagColumn
 from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from courses.models import ChapterPage, GuidelinePage
 
@@ -115,6 +115,28 @@ class ItemStatisticsPanel(Panel):
             return context
 
 
+class ScenarioQuestionIndexView(IndexView):
+    """The question list: each row names its clause by number and heading and flags questions whose
+    prompt another of the guideline's questions repeats (quizzes.selectors.question_list_annotate)."""
+
+    def get_context_data(self, *args, **kwargs):
+        from .selectors import question_list_annotate
+
+        context = super().get_context_data(*args, **kwargs)
+        # The table renders these same instances afterwards.
+        question_list_annotate(questions=context["object_list"], user=self.request.user)
+        return context
+
+
+class DuplicateColumn(Column):
+    """「重複の可能性：ID…」 where another question of the guideline asks the same."""
+
+    cell_template_name = "quizzes/admin/duplicate_cell.html"
+
+    def get_value(self, instance):
+        return getattr(instance, "duplicates", [])
+
+
 class ScenarioQuestionViewSet(SnippetViewSet):
     model = ScenarioQuestion
     icon = "help"
@@ -122,9 +144,11 @@ class ScenarioQuestionViewSet(SnippetViewSet):
     add_to_admin_menu = True
     menu_order = 210
     # The status as Wagtail's badge (公開 / 下書き / モデレーション中), not the raw boolean "True".
+    index_view_class = ScenarioQuestionIndexView
     list_display = [
         "prompt",
-        "clause_key",
+        Column("clause_label", label=_("条項"), accessor="clause_label"),
+        DuplicateColumn("duplicates", label=_("同じ問いの設問")),
         "guideline",
         "kind",
         "audience",

@@ -256,7 +256,8 @@ def write_xlsx(
 ) -> int:
     """Write the workbook to the binary file `out` (reports/xlsx.py, rows streamed through a
     temporary file); returns the number of rows. Text and codes are string cells (codes with the
-    "@" text format), dates real dates in yyyy-mm-dd, date-times local yyyy-mm-dd hh:mm:ss.
+    "@" text format), dates real dates shown 2026年4月1日, date-times local 2026年4月1日 14:05:09
+    (sns_training/dates.py).
     Nothing is ever written as a formula."""
     from . import xlsx
 

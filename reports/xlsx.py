@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from xml.sax.saxutils import escape, quoteattr
 
+from sns_training.dates import EXCEL_DATE_FORMAT, EXCEL_DATETIME_FORMAT
+
 MAX_ROWS = 1_048_576
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -40,8 +42,9 @@ class Style(IntEnum):
 STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
-    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
+    # Dates and times as the site writes them (sns_training/dates.py, decision 0046).
+    f'<numFmts count="2"><numFmt numFmtId="164" formatCode={quoteattr(EXCEL_DATE_FORMAT)}/>'
+    f'<numFmt numFmtId="165" formatCode={quoteattr(EXCEL_DATETIME_FORMAT)}/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="游ゴシック"/><family val="3"/><charset val="128"/></font>'
     '<font><b/><sz val="11"/><name val="游ゴシック"/><family val="3"/><charset val="128"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'

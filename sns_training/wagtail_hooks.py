@@ -28,3 +28,12 @@ def register_platform_log_actions(actions):
     actions.register_action(
         "sns_training.municipality_onboarded", _("自治体の追加"), _("自治体を追加し、初期設定をしました")
     )
+
+
+@hooks.register("insert_global_admin_js")
+def sidebar_search_named():
+    """static/js/admin/landmarks.js: the sidebar's search form gets a name (decision 0046)."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html('<script src="{}"></script>', static("js/admin/landmarks.js"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -11,6 +10,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets.button import Button
 
 from people.models import StaffMember
+from sns_training.dates import datetime_display
 from sns_training.fiscal_year import fiscal_year_label
 
 from ..filters import (
@@ -56,9 +56,7 @@ class StaffReportView(ReportMixin, ReportView):
                 "completed_at",
                 label=gettext_lazy("修了日時"),
                 sort_key="completed_at",
-                accessor=lambda row: (
-                    timezone.localtime(row.completed_at).strftime("%Y-%m-%d %H:%M") if row.completed_at else "—"
-                ),
+                accessor=lambda row: datetime_display(row.completed_at) or "—",
             ),
             Column("score", label=gettext_lazy("得点"), accessor=lambda row: percent(row.score)),
             Column("attempts", label=gettext_lazy("受験回数")),

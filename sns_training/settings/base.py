@@ -351,6 +351,8 @@ LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
 # catalog upstream leaves untranslated (docs/decisions/0020). Both win over the apps' catalogs.
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_admin"]
 TIME_ZONE = "Asia/Tokyo"
+# The one date style (sns_training/dates.py, decision 0046) as Django's `ja` formats.
+FORMAT_MODULE_PATH = ["sns_training.formats"]
 USE_I18N = True
 USE_TZ = True
 

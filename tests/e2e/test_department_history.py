@@ -48,7 +48,7 @@ def test_hr_prepares_the_april_reorganisation_and_last_years_report_keeps_the_ol
     page.get_by_role("button", name="確認する（まだ取り込みません）").click()
 
     page.wait_for_url(re.compile(r"/admin/roster-import/\d+/$"))
-    expect(page.get_by_test_id("effective-on")).to_have_text(april.isoformat())
+    expect(page.get_by_test_id("effective-on")).to_have_text(f"{april.year}年{april.month}月{april.day}日")
     expect(page.get_by_role("heading", name="名称変更（1件）")).to_be_visible()
     expect(page.get_by_test_id("table-rename")).to_contain_text("広報課 → 広報戦略課")
     expect(page.get_by_role("heading", name="統合（1件）")).to_be_visible()

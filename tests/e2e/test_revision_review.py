@@ -8,6 +8,8 @@ import datetime
 
 from playwright.sync_api import expect
 
+from sns_training.dates import date_display
+
 from .helpers import axe_violations, log_in
 
 
@@ -302,7 +304,7 @@ def test_the_refusals_show_their_message_in_the_admin_and_save_nothing(page, que
     GuidelineVersion.objects.filter(pk=latest.pk).update(effective_date=later)
     page.goto(edit_url)
     page.locator('input[name="revision_effective_date"]').fill((later - datetime.timedelta(days=1)).isoformat())
-    save_draft_and_expect(f"施行日は前の版（{latest.label}、施行日 {later.isoformat()}）より前にできません。")
+    save_draft_and_expect(f"施行日は前の版（{latest.label}、施行日 {date_display(later)}）より前にできません。")
 
     assert Revision.page_revisions.filter(object_id=str(chapter.pk)).count() == revisions
     assert list(ChapterPage.objects.get(pk=chapter.pk).clauses()) == live_clauses

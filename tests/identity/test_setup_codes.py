@@ -263,7 +263,7 @@ def test_hr_issues_letters_for_a_department_and_gets_one_page_a_person(tree, hr,
         assert staff.name.replace(" ", "") in flat and staff.staff_number in flat and "芦屋市" in flat
         assert "初回ログインのご案内" in flat
         last_day = timezone.localdate() + datetime.timedelta(days=14)  # the default validity
-        assert f"{wareki_date(last_day)}（{last_day.isoformat()}）まで" in flat
+        assert f"{wareki_date(last_day)}（{last_day.year}年{last_day.month}月{last_day.day}日）まで" in flat
         assert "/accounts/setup/" in flat and "/accounts/login/" in flat
         [code] = CODE_RE.findall(flat)
         # The code printed works, once, for that person.

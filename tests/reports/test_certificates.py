@@ -51,7 +51,7 @@ def test_the_pdf_names_the_person_and_what_they_completed(world, records):
         "芦屋市テストガイドライン",
         "第1版",
         "令和7年度",
-        "令和7年6月2日（2025-06-02）",
+        "令和7年6月2日（2025年6月2日）",
         record.verification_code,
         "芦屋市",
         f"/verify/{record.verification_code}/",

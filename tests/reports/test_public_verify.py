@@ -31,7 +31,7 @@ def test_a_visitor_confirms_a_certificate_without_logging_in(client, world, reco
         "芦屋市テストガイドライン",
         "第1版",
         "令和7年度",
-        "令和7年6月2日（2025-06-02）",
+        "令和7年6月2日（2025年6月2日）",
     ):
         assert shown in page
     # Only what the certificate's reader needs: no 職員番号, 所属, hash or score.
@@ -125,7 +125,7 @@ def test_the_employee_page_shows_what_the_certificate_shows(client, world, recor
         "芦屋市テストガイドライン",
         "第1版",
         "令和7年度",
-        "令和7年6月2日（2025-06-02）",
+        "令和7年6月2日（2025年6月2日）",
         record.verification_code,
         record.verification_url,
     ):
@@ -155,5 +155,5 @@ def test_the_personnel_record_shows_answer_times_in_japan(client, world):
 
     page = client.get(reverse("hr_reports:personnel", args=[world.people.employee.pk])).content.decode()
 
-    assert '<time datetime="2025-06-02T10:30:05+09:00">2025-06-02 10:30:05</time>' in page
+    assert '<time datetime="2025-06-02T10:30:05+09:00">2025年6月2日 10:30:05</time>' in page
     assert "2025-06-02T01:30:05" not in page

@@ -239,6 +239,9 @@ ALLOWED_WORDS = {
     "blog",
     "my",
     "slug",
+    # A key named in a sentence: the explorer's reordering hint (chapters listed in tree order)
+    # says 「Enter キーで変更を確定」.
+    "Enter",
 }
 # Keys as printed on the keyboard, in Wagtail's keyboard shortcuts dialog ("Ctrl + Shift + v").
 KEYS = re.compile(r"(Ctrl|Shift|Alt|Option|Cmd|Esc|Enter|Tab|Backspace|[⌘⌥⇧])(\s*\+\s*(\S|Shift|Alt|Enter|Tab))*")

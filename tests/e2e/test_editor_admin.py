@@ -1,0 +1,77 @@
+"""An editor of 芦屋市 in the page editor (issue 16): the chapter's clauses show no key to type,
+removing a clause that a live question cites asks first and names the question (dismissed, the
+clause stays; accepted, it goes), and the footer's main button is 「承認フローに提出」. axe-core
+finds nothing on the editor."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from .conftest import staff_account
+from .helpers import axe_violations, log_in
+
+
+def _editor_and_chapter(accounts):
+    from courses.models import ChapterPage, GuidelinePage
+    from courses.services import editorial_setup
+    from people.models import Department, StaffMember
+    from tests.factories import QuestionFactory
+
+    guideline = GuidelinePage.objects.get(municipality__code=accounts["ashiya"].code)
+    editors, _approvers = editorial_setup(guideline=guideline)
+    department = Department.objects.get(municipality=guideline.municipality, code="3100")
+    account = staff_account(
+        accounts,
+        department=department,
+        staff_number="000778",
+        name="編集 次郎",
+        email="editor2@ashiya.example.jp",
+        role="employee",
+    )
+    StaffMember.objects.get(staff_number="000778", municipality=guideline.municipality).user.groups.add(editors)
+    chapter = ChapterPage.objects.child_of(guideline).live().get(key="5").specific
+    cited = chapter.clause_keys()[1]
+    QuestionFactory(
+        guideline=guideline, clause_key=cited, external_id="ashiya-e2e-cites", prompt="引用している設問です。"
+    )
+    return account, chapter
+
+
+def test_removing_a_cited_clause_asks_first_and_names_the_question(page, accounts, axe_js, settings):
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
+    account, chapter = _editor_and_chapter(accounts)
+    log_in(page, account)
+
+    page.goto(f"/admin/pages/{chapter.pk}/edit/")
+    page.wait_for_load_state("networkidle")
+    clauses = page.locator("[data-contentpath='body'] [data-streamfield-child]:visible")
+    expect(clauses.first).to_be_visible()
+    count = clauses.count()
+    # No key to type: the clause key fields are hidden, the chapter key is shown as text.
+    assert page.locator("input[name$='-value-key']").first.is_hidden()
+    expect(page.locator("input[name='key']")).to_have_count(0)
+    # The footer's main button submits to the workflow; publishing is not offered.
+    expect(page.locator("footer button[name='action-submit']").first).to_have_text("承認フローに提出")
+    expect(page.locator("button[name='action-publish']")).to_have_count(0)
+    assert axe_violations(page, axe_js) == []
+
+    delete = clauses.nth(1).locator("button[data-streamfield-action='DELETE']").first
+    messages: list[str] = []
+
+    def dismiss(dialog):
+        messages.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    delete.click()
+    page.wait_for_timeout(500)
+    assert messages and "ashiya-e2e-cites" in messages[0] and "引用" in messages[0], messages
+    expect(clauses).to_have_count(count)
+
+    def accept(dialog):
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    delete.click()
+    expect(clauses).to_have_count(count - 1)
