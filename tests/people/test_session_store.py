@@ -37,9 +37,7 @@ def _logged_in_store(stamp_age: int = 0) -> SessionStore:
     store.save(must_create=True)
     if stamp_age:  # the row as written `stamp_age` seconds ago
         store[DB_SAVED_KEY] = int(time.time()) - stamp_age
-        Session.objects.filter(session_key=store.session_key).update(
-            session_data=store.encode(dict(store.items()))
-        )
+        Session.objects.filter(session_key=store.session_key).update(session_data=store.encode(dict(store.items())))
         caches["default"].set(store.cache_key, dict(store.items()), 1800)
     return SessionStore(store.session_key)
 
@@ -101,9 +99,7 @@ def test_a_session_read_from_the_database_writes_the_row_on_its_next_touch(store
     assert _row(store.session_key)["_last_seen"] == now
 
 
-def test_touches_within_the_interval_keep_a_person_logged_in_after_the_cache_is_lost(
-    store_settings, client, employee
-):
+def test_touches_within_the_interval_keep_a_person_logged_in_after_the_cache_is_lost(store_settings, client, employee):
     client.force_login(employee.user)
     key = client.cookies["sessionid"].value
     session = client.session

@@ -75,9 +75,7 @@ def test_sessions_live_in_the_database_with_redis_in_front_when_there_is_one():
     assert _session_engine({**CONFIGURED, "REDIS_URL": "redis://cache.example.jp:6379/0"}) == (
         "people.sessions sns_training.cache.ResilientRedisCache"
     )
-    assert _session_engine(CONFIGURED) == (
-        "people.sessions django.core.cache.backends.locmem.LocMemCache"
-    )
+    assert _session_engine(CONFIGURED) == ("people.sessions django.core.cache.backends.locmem.LocMemCache")
 
 
 def test_the_site_is_japanese_on_japan_time():
