@@ -12,10 +12,11 @@ a few rules also read parts of speech and inflections (decision 0047).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 
 from . import defaults
@@ -120,12 +121,26 @@ class Draft:
             yield start, len(self.folded)
 
     def entities(self, cue: Callable[[str], bool]):
+        """GiNZA's entities in the sentences that carry a cue. The sentences go to the recogniser
+        as one text, a line each (each call has a fixed cost of its own), and every entity is
+        mapped back to the draft; one that would run across two sentences is dropped."""
         if self._entities is None:
             found = []
             if self.entity_finder is not None:
-                for start, end in self.sentences():
-                    if cue(self.folded[start:end]):
-                        found.extend(self.entity_finder(self.text[start:end], start))
+                spans = [(start, end) for start, end in self.sentences() if cue(self.folded[start:end])]
+                joined, segments, at = [], [], 0
+                for start, end in spans:
+                    piece = self.text[start:end].rstrip("\n")
+                    segments.append((at, at + len(piece), start))
+                    joined.append(piece)
+                    at += len(piece) + 1
+                if segments:
+                    for entity in self.entity_finder("\n".join(joined), 0):
+                        for seg_start, seg_end, draft_start in segments:
+                            if seg_start <= entity.start and entity.end <= seg_end:
+                                shift = draft_start - seg_start
+                                found.append(replace(entity, start=entity.start + shift, end=entity.end + shift))
+                                break
             self._entities = found
         return self._entities
 
@@ -180,11 +195,13 @@ def _needle_norms(tokenizer, needle: str) -> set[str]:
 def fold(text: str) -> str:
     """Full-width letters, digits and signs to their ASCII form, one character for one, so the
     folded text's offsets are the original's."""
-    out = []
-    for char in text:
-        folded = unicodedata.normalize("NFKC", char)
-        out.append(folded.lower() if len(folded) == 1 else char)
-    return "".join(out)
+    return "".join(map(_fold_char, text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char)
+    return folded.lower() if len(folded) == 1 else char
 
 
 def _find_all(haystack: str, needles, *, start: int = 0, end: int | None = None):

@@ -239,3 +239,14 @@ def test_without_a_tokenizer_the_word_lists_still_match_as_written():
         text="駅前のパン屋さん、閉店するって噂。", account_type=PRIVATE, planned_at=None, rules=rules
     )
     assert cited(findings, "rumor") == ["8-5"]
+
+
+def test_names_in_several_sentences_are_found_where_they_stand_in_the_draft():
+    """The sentences with a cue go to GiNZA as one text; each name is mapped back to its place."""
+    text = "今日は暑かった。\n窓口に来た小松原茂さんは滞納の件で怒っていた。天気の話はさておき。\n夕方には住民の大河内良子さん（45歳）が病院の話をしていった。"
+
+    findings = [f for f in run(text, city="ashiya", account=PRIVATE) if f.code == "personal_info"]
+    spans = {text[f.start : f.end] for f in findings}
+
+    assert any(span.startswith("小松原") for span in spans)
+    assert any(span.startswith("大河内") for span in spans)
