@@ -241,12 +241,16 @@ def test_without_a_tokenizer_the_word_lists_still_match_as_written():
     assert cited(findings, "rumor") == ["8-5"]
 
 
-def test_names_in_several_sentences_are_found_where_they_stand_in_the_draft():
-    """The sentences with a cue go to GiNZA as one text; each name is mapped back to its place."""
-    text = "今日は暑かった。\n窓口に来た小松原茂さんは滞納の件で怒っていた。天気の話はさておき。\n夕方には住民の大河内良子さん（45歳）が病院の話をしていった。"
+def test_entities_of_several_sentences_are_mapped_back_to_the_draft():
+    """The sentences with a cue go to GiNZA as one text; each entity is mapped back to its place."""
+    text = "今日は暑かった。\n窓口に来た小松原茂さんは怒っていた。天気の話はさておき。\n夕方には大河内良子さん（45歳）が来た。"
+    draft = engine.Draft(
+        text, engine.fold(text), PRIVATE, None, lambda t, offset: nlp.entities(t, offset=offset), nlp.tokens
+    )
 
-    findings = [f for f in run(text, city="ashiya", account=PRIVATE) if f.code == "personal_info"]
-    spans = {text[f.start : f.end] for f in findings}
+    entities = draft.entities(lambda sentence: "さん" in sentence)
 
-    assert any(span.startswith("小松原") for span in spans)
-    assert any(span.startswith("大河内") for span in spans)
+    people = [e for e in entities if e.label in engine.PERSON_LABELS]
+    assert len(people) >= 2
+    assert all(text[e.start : e.end] == e.text for e in entities)
+    assert any(e.text.startswith("大河内") for e in people)
