@@ -15,6 +15,7 @@ from wagtail.models import ModelLogEntry
 from people import services
 from people.models import RosterImport, StaffMember
 from people.services import PeopleError
+from sns_training.dates import date_display
 from tests.factories import MunicipalityFactory, StaffMemberFactory, department_tree, roster_csv
 from tests.helpers import visible_text
 
@@ -162,7 +163,7 @@ class TestAdmin:
         assert "ファイルは保存期間を過ぎたため削除しました" not in recent_row
 
         page = client.get(f"{INDEX}{old.pk}/")
-        today = timezone.localdate().isoformat()
+        today = date_display(timezone.localdate())
         assert f"ファイルは保存期間を過ぎたため削除しました（{today}）。取込の結果と記録は残しています。" in text(page)
         assert "新規 1" in text(page)  # the counts stay
         assert "保存期間を過ぎた" not in text(client.get(f"{INDEX}{recent.pk}/"))
