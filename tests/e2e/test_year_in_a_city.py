@@ -2,7 +2,8 @@
 HR loads the department master and the roster together for 令和7年度 (one dry run, one commit; a
 職員番号 whose zeros Excel dropped is warned and resolved), the 令和7年度 cycle runs and people
 complete, the April reorganisation (a rename, a department moved under another 部, a retirement)
-is again one upload of both files, last year's department report still shows last year's names and
+is again one upload of both files, prepared in March with 適用日 4月1日 ahead and made current by
+the daily job on the day, last year's department report still shows last year's names and
 tree, and HR erases the retired person's personal data. axe-core on every page it visits."""
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def _summary_codes(page) -> list[str]:
 
 def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
     from courses.models import GuidelinePage
+    from people import services as people_services
     from people.models import Department, DepartmentMembership, Municipality, StaffMember
     from tests.reports.conftest import make_record
     from training.models import Assignment, TrainingCycle
@@ -56,9 +58,12 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
     found: dict[str, list[dict]] = {}
     ashiya = Municipality.objects.get(code=accounts["ashiya"].code)
     hr = hr_account(accounts)  # 人事 太郎 in 人事課 (2100); 芦田 健 (000103) is in 広報課 (3100)
-    start = datetime.date(2025, 4, 1)
+    today = datetime.date.today()
+    # The next 1 April is ahead: the reorganisation is prepared before it (decision 0045).
+    april = datetime.date(today.year + (today.month >= 4), 4, 1)
+    start = datetime.date(april.year - 1, 4, 1)
 
-    # --- 1. The start of 令和7年度: HR loads the organisation and the roster in one go. ---------
+    # --- 1. The start of this 年度: HR loads the organisation and the roster in one go. ---------
     log_in(page, hr)
     page.goto("/admin/roster-import/")
     found["import form"] = axe_violations(page, axe_js)
@@ -75,8 +80,8 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
         roster=_csv(
             ROSTER_HEADER,
             "103,芦田 健,アシダ ケン,3100,一般職,2020-04-01,,1",  # Excel dropped 000103's zeros
-            "000201,広田 聴,ヒロタ キク,3200,一般職,2025-04-01,kiku@ashiya.example.jp,1",
-            "000202,退田 職,タイダ ショク,3100,会計年度任用職員,2025-04-01,,1",
+            f"000201,広田 聴,ヒロタ キク,3200,一般職,{start},kiku@ashiya.example.jp,1",
+            f"000202,退田 職,タイダ ショク,3100,会計年度任用職員,{start},,1",
             "000900,人事 太郎,ジンジ タロウ,2100,一般職,2015-04-01,,1",
         ),
         effective_on=start,
@@ -105,21 +110,21 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
     assert kiku.department.code == "3200" and kiku.department.parent.code == "1000"
     assert not StaffMember.objects.filter(municipality=ashiya, staff_number="103").exists()
 
-    # --- 2. The 令和7年度 cycle runs; three people complete, one does not. ------------------------
+    # --- 2. This 年度's cycle runs; three people complete, one does not. --------------------------
     guideline = GuidelinePage.objects.get(municipality=ashiya)
     cycle = TrainingCycle.objects.create(
         municipality=ashiya,
         guideline=guideline,
-        fiscal_year=2025,
+        fiscal_year=start.year,
         opens_on=start,
-        due_on=datetime.date(2025, 6, 30),
-        closes_on=datetime.date(2026, 3, 31),
+        due_on=datetime.date(start.year, 6, 30),
+        closes_on=april - datetime.timedelta(days=1),
     )
     people = StaffMember.objects.filter(municipality=ashiya, is_active=True).order_by("staff_number")
     for n, person in enumerate(people):
         record = None
         if person.staff_number != "000103":
-            completed = datetime.datetime(2025, 5, 10 + n, 10, tzinfo=TOKYO)
+            completed = datetime.datetime(start.year, 5, 10 + n, 10, tzinfo=TOKYO)
             record = make_record(person, guideline, completed_at=completed, cycle=cycle)
         Assignment.objects.create(
             cycle=cycle,
@@ -131,8 +136,7 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
             completed_at=record.attested_at if record else None,
         )
 
-    # --- 3. The April reorganisation, 令和8年4月1日: both files again, one commit. -------------------
-    april = datetime.date(2026, 4, 1)
+    # --- 3. The April reorganisation, prepared before 4月1日: both files again, one commit. -------
     _upload_both(
         page,
         master=_csv(
@@ -142,33 +146,43 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
         ),
         roster=_csv(
             ROSTER_HEADER,
-            "000202,退田 職,タイダ ショク,3100,会計年度任用職員,2025-04-01,,0",  # leaves
+            f"000202,退田 職,タイダ ショク,3100,会計年度任用職員,{start},,0",  # leaves on 31 March
         ),
         effective_on=april,
     )
     expect(page.get_by_test_id("departments-table-rename")).to_contain_text("広報課 → 広報戦略課")
     expect(page.get_by_test_id("departments-table-move")).to_contain_text("上位所属: 1000 → 2000")
     expect(page.get_by_test_id("staff-table-deactivate")).to_contain_text("退田 職")
+    expect(page.get_by_text(re.compile("適用日（.*）が先の日付です"))).to_be_visible()  # what waits for the day
     found["april dry run"] = axe_violations(page, axe_js)
     page.screenshot(path=str(shots_dir / "year-april-dry-run.png"), full_page=True)
     page.get_by_role("button", name="取り込む").click()
     expect(page.get_by_text("「名簿.csv」を取り込みました。")).to_be_visible()
 
+    # Until the day: today's organisation and people; the changes are recorded for 4月1日.
     kouchou = Department.objects.get(municipality=ashiya, code="3200")
+    assert kouchou.parent.code == "1000"
+    assert Department.objects.get(municipality=ashiya, code="3100").name == "広報課"
+    leaver.refresh_from_db()
+    assert leaver.is_active
+    assert not DepartmentMembership.objects.on(april).filter(staff=leaver).exists()
+
+    # 4月1日: the daily job (apply_department_history) makes them current.
+    assert people_services.department_changes_apply(municipality=ashiya, on=april)["deactivated"] == 1
+    kouchou.refresh_from_db()
     assert kouchou.parent.code == "2000"
     assert Department.objects.get(municipality=ashiya, code="3100").name == "広報戦略課"
     leaver.refresh_from_db()
     assert not leaver.is_active
     assert DepartmentMembership.objects.on(april - datetime.timedelta(days=1)).get(staff=leaver).department.code
-    assert not DepartmentMembership.objects.on(april).filter(staff=leaver).exists()
 
     # --- 4. Last year's department report: last year's names, last year's tree. -----------------
-    page.goto("/admin/hr-reports/departments/")  # the latest cycle that opened: 令和7年度
+    page.goto("/admin/hr-reports/departments/")  # the latest cycle that opened: the 年度 just ended
     results = page.locator("#listing-results")
     expect(results).to_contain_text("広報課")
     expect(results).not_to_contain_text("広報戦略課")
     codes = _summary_codes(page)
-    # 広聴課 still under 企画部 (before 総務部), as it stood on 31 March 2026.
+    # 広聴課 still under 企画部 (before 総務部), as it stood on 31 March.
     assert codes.index("1000") < codes.index("3200") < codes.index("2000"), codes
     found["last year's report"] = axe_violations(page, axe_js)
     page.screenshot(path=str(shots_dir / "year-last-years-report.png"), full_page=True)
