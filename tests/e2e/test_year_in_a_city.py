@@ -4,7 +4,8 @@ HR loads the department master and the roster together for 令和7年度 (one dr
 complete, the April reorganisation (a rename, a department moved under another 部, a retirement)
 is again one upload of both files, prepared in March with 適用日 4月1日 ahead and made current by
 the daily job on the day, last year's department report still shows last year's names and
-tree, and HR erases the retired person's personal data. axe-core on every page it visits."""
+tree, and HR exports the retired person's disclosure file and erases their personal data. The 所属長
+reminds everyone still open in one action. axe-core on every page it visits."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import hr_account
+from .conftest import hr_account, staff_account
 from .helpers import axe_violations, log_in
 from .test_accessibility import _report
+from .test_personal_data import _zip_of
 
 TOKYO = datetime.timezone(datetime.timedelta(hours=9))
 MASTER_HEADER = "所属コード,名称,上位所属コード,廃止,統合先コード"
@@ -110,7 +112,15 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
     assert kiku.department.code == "3200" and kiku.department.parent.code == "1000"
     assert not StaffMember.objects.filter(municipality=ashiya, staff_number="103").exists()
 
-    # --- 2. This 年度's cycle runs; three people complete, one does not. --------------------------
+    # --- 2. This 年度's cycle runs; everyone completes but 芦田 健 (000103). ----------------------
+    head = staff_account(
+        accounts,
+        department=Department.objects.get(municipality=ashiya, code="3100"),
+        staff_number="000950",
+        name="広報 課長",
+        email="kacho@ashiya.example.jp",
+        role="department_head",
+    )
     guideline = GuidelinePage.objects.get(municipality=ashiya)
     cycle = TrainingCycle.objects.create(
         municipality=ashiya,
@@ -135,6 +145,19 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
             completion=record,
             completed_at=record.attested_at if record else None,
         )
+
+    # The 所属長 of 広報課 reminds everyone still open in one action.
+    page.context.clear_cookies()
+    log_in(page, head)
+    page.goto("/department/")
+    page.get_by_role("link", name="未修了の全員に督促").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("未修了の全員に督促")
+    expect(page.get_by_text("000103 芦田 健")).to_be_visible()
+    found["remind-all confirmation"] = axe_violations(page, axe_js)
+    page.get_by_role("button", name="督促メールを送信する").click()
+    expect(page.get_by_role("status")).to_contain_text("人に督促メールを送信しました")
+    page.context.clear_cookies()
+    log_in(page, hr)
 
     # --- 3. The April reorganisation, prepared before 4月1日: both files again, one commit. -------
     _upload_both(
@@ -192,6 +215,13 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
     page.get_by_label("職員番号または氏名").fill("000202")
     page.get_by_role("button", name="検索").click()
     page.get_by_role("link", name="000202").click()
+    # First the disclosure (本人開示) HR prepares on the person's written request.
+    page.get_by_label("開示請求の内容（受付番号・受付日など）").fill("開示請求 第1号")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="開示ファイルを作成する").click()
+    archive = _zip_of(info.value)
+    assert archive.read("00_summary.pdf").startswith(b"%PDF")
+    assert "000202" in archive.read("01_profile.csv").decode("utf-8-sig")
     page.get_by_role("link", name="個人情報の消去へ進む").click()
     expect(page.get_by_role("heading", name="残すもの")).to_be_visible()
     found["erasure"] = axe_violations(page, axe_js)
