@@ -112,7 +112,7 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
     assert kiku.department.code == "3200" and kiku.department.parent.code == "1000"
     assert not StaffMember.objects.filter(municipality=ashiya, staff_number="103").exists()
 
-    # --- 2. This 年度's cycle runs; everyone completes but 芦田 健 (000103). ----------------------
+    # --- 2. This 年度's cycle runs; everyone completes but 芦田 健 and 広田 聴. ---------------------
     head = staff_account(
         accounts,
         department=Department.objects.get(municipality=ashiya, code="3100"),
@@ -133,7 +133,7 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
     people = StaffMember.objects.filter(municipality=ashiya, is_active=True).order_by("staff_number")
     for n, person in enumerate(people):
         record = None
-        if person.staff_number != "000103":
+        if person.staff_number not in ("000103", "000201"):
             completed = datetime.datetime(start.year, 5, 10 + n, 10, tzinfo=TOKYO)
             record = make_record(person, guideline, completed_at=completed, cycle=cycle)
         Assignment.objects.create(
@@ -145,6 +145,31 @@ def test_a_year_in_a_city(page, accounts, axe_js, shots_dir):
             completion=record,
             completed_at=record.attested_at if record else None,
         )
+
+    # HR extends 芦田 健's due date (育児休業) and exempts 広田 聴 (休職) on the exceptions screen.
+    new_due = min(april - datetime.timedelta(days=1), today + datetime.timedelta(days=40))
+    page.goto(f"/admin/training-exceptions/cycle/{cycle.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("期限延長・免除")
+    found["exceptions"] = axe_violations(page, axe_js)
+    page.get_by_label("芦田 健 を選択").check()
+    page.get_by_label("操作").select_option("extend")
+    page.get_by_label("新しい受講期限").fill(new_due.isoformat())
+    page.get_by_label("理由").select_option(label="育児休業")
+    page.get_by_role("button", name="実行する").click()
+    expect(page.get_by_text("1人の受講期限を延長しました。")).to_be_visible()
+    page.get_by_label("広田 聴 を選択").check()
+    page.get_by_label("操作").select_option("exempt")
+    page.get_by_label("理由").select_option(label="休職")
+    page.get_by_role("button", name="実行する").click()
+    expect(page.get_by_text("1人を今年度の受講から免除しました。")).to_be_visible()
+
+    # 芦田 健 sees the new due date on my page.
+    page.context.clear_cookies()
+    log_in(page, accounts["ashiya"])
+    deadline = page.locator(".deadline").first
+    expect(deadline).to_contain_text(f"{new_due.year}年{new_due.month}月{new_due.day}日")
+    expect(deadline).to_contain_text("（延長）")
+    found["my page"] = axe_violations(page, axe_js)
 
     # The 所属長 of 広報課 reminds everyone still open in one action.
     page.context.clear_cookies()
