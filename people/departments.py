@@ -407,7 +407,8 @@ def department_changes_apply(*, municipality: Municipality, on: datetime.date | 
     moved = _current_departments_follow(
         municipality_id=municipality.pk, staff=staff, on=on, user=None, source="department_history", today=on
     )
-    if renamed or moved or placed:
+    left = _leavers_deactivate(municipality=municipality, on=on)
+    if renamed or moved or placed or left:
         log(
             instance=municipality,
             action="people.department_history_applied",
@@ -417,9 +418,30 @@ def department_changes_apply(*, municipality: Municipality, on: datetime.date | 
                 "renamed": sorted(d.code for d in renamed),
                 "moved": len(moved),
                 "placed": sorted(d.code for d in placed),
+                "deactivated": len(left),
             },
         )
-    return {"renamed": len(renamed), "moved": len(moved), "placed": len(placed)}
+    return {"renamed": len(renamed), "moved": len(moved), "placed": len(placed), "deactivated": len(left)}
+
+
+def _leavers_deactivate(*, municipality: Municipality, on: datetime.date) -> list[int]:
+    """People still 在職 whose department history ended by `on` with no row after it: a retirement
+    a reorganisation import dated ahead recorded (decision 0045), made real on its day."""
+    from .services import staff_deactivate
+
+    leavers = (
+        StaffMember.objects.filter(municipality=municipality, is_active=True, memberships__valid_to__lte=on)
+        .exclude(memberships__valid_to__isnull=True)
+        .exclude(memberships__valid_to__gt=on)
+        .distinct()
+        .order_by("pk")
+    )
+    left = []
+    for member in leavers:
+        last = member.memberships.order_by("-valid_to").values_list("valid_to", flat=True).first()
+        staff_deactivate(staff=member, on=last, user=None)
+        left.append(member.pk)
+    return left
 
 
 @transaction.atomic

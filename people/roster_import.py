@@ -66,20 +66,14 @@ def roster_import_create(
     name is retired by the commit. `effective_on` (department masters only, decision 0039): the day
     its renames, merges and abolitions take effect, also ahead (the April reorganisation in March).
     Kind REORGANISATION (decision 0045): `content` is the roster and `departments_content` the
-    master, planned and later committed together; its 適用日 may not be ahead (a roster is not)."""
+    master, planned and later committed together; dated ahead, the roster's transfers and
+    retirements wait for the day as the master's changes do (`department_changes_apply`)."""
     combined = kind == RosterImport.Kind.REORGANISATION
     retire_missing = bool(retire_missing) and kind in (RosterImport.Kind.STAFF, RosterImport.Kind.REORGANISATION)
     if effective_on is not None and kind == RosterImport.Kind.STAFF:
         raise PeopleError(_("適用日を指定できるのは所属マスタだけです。"))
     if combined and not departments_content:
         raise PeopleError(_("所属マスタのファイルを選んでください。"))
-    if combined and effective_on is not None and effective_on > timezone.localdate():
-        raise PeopleError(
-            _(
-                "職員名簿と一緒に取り込むときは、適用日に今日より後の日付は指定できません（職員の異動は取込日から反映します）。"
-                "組織改正は当日に取り込むか、所属マスタだけを先に適用日付きで取り込んでください。"
-            )
-        )
     if not combined:
         departments_file_name, departments_content = "", b""
     try:
@@ -191,7 +185,9 @@ def roster_import_commit(
         if locked.kind == RosterImport.Kind.REORGANISATION:
             _department_plan_apply(plan.departments, on=on, user=user)
             staff = _staff_plan_after_master(plan, options=options, choices=choices)
-            result = _staff_plan_apply(staff, on=on, user=user)
+            if on > timezone.localdate():
+                roster.dated_ahead(staff, on=on)
+            result = _staff_plan_apply(staff, on=on, user=user, ahead=on > timezone.localdate())
             _roster_changed(municipality=municipality, on=on, **result)
             plan = roster.CombinedPlan(departments=plan.departments, staff=staff)
             action = "people.reorganisation_imported"
@@ -236,6 +232,9 @@ def _staff_plan_after_master(plan: roster.CombinedPlan, *, options: dict, choice
         on=options["on"],
         choices=choices or {},
         retire_missing=options["retire_missing"],
+        # Dated ahead the master's merges and renames are written but not yet current: the roster
+        # is planned against them as the dry run was.
+        after=roster.Reorganisation.of(plan.departments) if options["on"] > timezone.localdate() else None,
     )
     if staff.has_errors or staff.digest_by_code() != plan.staff.digest_by_code():
         raise PeopleError(
@@ -328,13 +327,18 @@ def roster_imports_purge(*, older_than: datetime.timedelta) -> RosterPurgeResult
     return RosterPurgeResult(purged=len(committed), deleted=len(dry_runs))
 
 
-def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None = None) -> dict[str, list[int]]:
+def _staff_plan_apply(
+    plan: roster.Plan, *, on: datetime.date, user: User | None = None, ahead: bool = False
+) -> dict[str, list[int]]:
     """Write a staff plan with bulk statements; the pks for roster_changed. Pinned to write what
-    the single-person services write (tests/people/test_roster_apply_equivalence.py)."""
+    the single-person services write (tests/people/test_roster_apply_equivalence.py). `ahead`
+    (a reorganisation dated ahead, decision 0045): transfers and retirements are written to the
+    department history from `on` only; the current department, 在職 and 所属長 posts change on
+    the day (`department_changes_apply`), which also tells the training app then."""
     creates = plan.of_kind(roster.CREATE)
     users, created = _staff_rows_create(plan.municipality, creates)
     changed = [r for r in plan.rows if r.existing is not None and r.kind != roster.UNCHANGED]
-    address_users = _staff_rows_update(changed)
+    address_users = _staff_rows_update(changed, ahead=ahead)
     for start in range(0, len(address_users), roster.IN_CHUNK):
         EmailAddress.objects.filter(user_id__in=address_users[start : start + roster.IN_CHUNK]).delete()
     new_addresses = [
@@ -349,7 +353,11 @@ def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None
     EmailAddress.objects.bulk_create(new_addresses, batch_size=1000)
     DepartmentMembership.objects.bulk_create(
         [
-            DepartmentMembership(staff=member, department_id=member.department_id, valid_from=member.start_date)
+            DepartmentMembership(
+                staff=member,
+                department_id=member.department_id,
+                valid_from=max(member.start_date, on) if ahead else member.start_date,
+            )
             for member in created
         ],
         batch_size=1000,
@@ -359,7 +367,9 @@ def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None
     reactivated = [r.existing.pk for r in changed if r.kind == roster.REACTIVATE]
     moves = {r.existing.pk: r.department_id for r in changed if r.kind in (roster.TRANSFER, roster.REACTIVATE)}
     _memberships_change(on=on, moves=moves, ends=deactivated)
-    _staff_roles_apply(plan, creates=list(zip(creates, created, strict=True)), changed=changed, user=user)
+    _staff_roles_apply(plan, creates=list(zip(creates, created, strict=True)), changed=changed, user=user, ahead=ahead)
+    if ahead:
+        transferred, deactivated = [], []
     return {
         "created": [member.pk for member in created],
         "transferred": transferred,
@@ -368,13 +378,15 @@ def _staff_plan_apply(plan: roster.Plan, *, on: datetime.date, user: User | None
     }
 
 
-def _staff_roles_apply(plan: roster.Plan, *, creates: list, changed: list, user: User | None) -> None:
+def _staff_roles_apply(
+    plan: roster.Plan, *, creates: list, changed: list, user: User | None, ahead: bool = False
+) -> None:
     """The 役割 column and vacated 所属長 posts (decision 0027), after the rows are written: first
     every role that is not 所属長, then the new heads, so one department never has two for a moment
     (people.StaffMember's one_head_per_department). Each change logged like an appointment on screen."""
     from .appointments import DEPARTMENT_HEAD, head_post_vacated, role_changed_record
 
-    vacated = [row for row in changed if row.demote]
+    vacated = [] if ahead else [row for row in changed if row.demote]  # ahead: on the day
     role_rows = [(row, row.existing.pk) for row in changed if "role" in row.changes]
     role_rows += [(row, member.pk) for row, member in creates if "role" in row.changes]
     if not vacated and not role_rows:
@@ -440,37 +452,42 @@ def _staff_rows_create(municipality, creates: list) -> tuple[list[User], list[St
     return users, created
 
 
-def _staff_rows_update(changed: list) -> list[int]:
+def _staff_rows_update(changed: list, *, ahead: bool = False) -> list[int]:
     """The changed people's staff and user rows, one UPDATE per set of changed fields (most rows
-    change one field), not every field of every row; the users whose address changes."""
+    change one field), not every field of every row; the users whose address changes. `ahead`: a
+    transferee's current department and a leaver's 在職 and post stay as they are until the day."""
     staff_updates: dict[tuple[str, ...], list[StaffMember]] = defaultdict(list)
     user_updates, address_users = [], []
     for row in changed:
         current = row.existing
         fields = [name for name in STAFF_FIELDS if name in row.changes]
-        if row.kind in (roster.DEACTIVATE, roster.REACTIVATE):
+        waits = ahead and row.kind in (roster.TRANSFER, roster.DEACTIVATE)
+        if waits:
+            fields = [name for name in fields if name != "department"]
+        if row.kind == roster.REACTIVATE or (row.kind == roster.DEACTIVATE and not waits):
             fields.append("is_active")
-        if row.demote:
+        if row.demote and not waits:
             fields.append("role")  # in the UPDATE that deactivates them (the check constraint)
         staff_updates[tuple(fields)].append(
             StaffMember(
                 pk=current.pk,
                 name=row.name,
                 kana=row.kana,
-                department_id=row.department_id,
+                department_id=current.department_id if waits else row.department_id,
                 employment_type=row.employment_type,
                 start_date=row.start_date,
-                is_active=row.active,
-                role=StaffMember.Role.EMPLOYEE if row.demote else current.role,
+                is_active=current.is_active if waits else row.active,
+                role=StaffMember.Role.EMPLOYEE if row.demote and not waits else current.role,
             )
         )
         if row.kind in (roster.DEACTIVATE, roster.REACTIVATE) or {"name", "email"} & row.changes.keys():
+            activity = row.kind in (roster.DEACTIVATE, roster.REACTIVATE) and not waits
             user_updates.append(
                 User(
                     pk=current.user_id,
                     first_name=row.name[:150],
                     email=row.changes["email"][1] if "email" in row.changes else current.email,
-                    is_active=row.active if row.kind in (roster.DEACTIVATE, roster.REACTIVATE) else current.user_active,
+                    is_active=row.active if activity else current.user_active,
                 )
             )
         if "email" in row.changes:

@@ -14,7 +14,7 @@ fixed number of queries and say line by line what a commit would do and which li
 
 from __future__ import annotations
 
-from .combined import CombinedPlan, Reorganisation, combined_plan
+from .combined import CombinedPlan, Reorganisation, combined_plan, dated_ahead
 from .departments import department_plan
 from .errors_csv import errors_csv, spreadsheet_safe
 from .plan import DepartmentRow, Existing, LineError, Plan, StaffRow
@@ -53,6 +53,7 @@ __all__ = [
     "CombinedPlan",
     "Reorganisation",
     "combined_plan",
+    "dated_ahead",
     "DEACTIVATE",
     "DEPARTMENT_COLUMNS",
     "EMPLOYMENT_TYPES",

@@ -9,7 +9,10 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from sns_training.dates import date_display
 
 from ..models import Municipality, StaffMember
 from .departments import department_plan
@@ -45,8 +48,10 @@ class Reorganisation:
         (department_merge vacates it)."""
         context.with_master = True
         for index, (code, name) in enumerate(sorted(self.created.items()), start=1):
-            context.departments[code] = -index
-            context.department_names[-index] = (code, name)
+            # Already written when the roster is planned again inside a commit dated ahead.
+            pk = context.departments.get(code, -index)
+            context.departments[code] = pk
+            context.department_names[pk] = (code, name)
         for code, name in self.names.items():
             pk = context.departments.get(code)
             if pk is not None:
@@ -155,4 +160,40 @@ def combined_plan(
         retire_missing=retire_missing,
         after=Reorganisation.of(departments),
     )
+    if on is not None and on > timezone.localdate():
+        dated_ahead(staff, on=on)
     return CombinedPlan(departments=departments, staff=staff)
+
+
+def dated_ahead(staff: Plan, *, on: datetime.date) -> None:
+    """A roster with 適用日 ahead (the April reorganisation prepared in March, decision 0045): what
+    waits for the day and what cannot, said on the preview; a line changing the 役割 is refused (an
+    appointment is not dated: it would make someone 所属長 of the department they still leave)."""
+    refused = [row for row in staff.rows if row.line and "role" in getattr(row, "changes", {})]
+    for row in refused:
+        staff.errors.append(
+            LineError(
+                row.line,
+                row.number,
+                _(
+                    "適用日が先の日付の取込では役割を変更できません。役割の列を現在の役割にするか、"
+                    "適用日以後に画面で任命してください。"
+                ),
+            )
+        )
+    if refused:
+        staff.errors.sort(key=lambda e: e.line)
+        staff.rows = [row for row in staff.rows if row not in refused]
+    staff.warnings.append(
+        _(
+            "適用日（%(date)s）が先の日付です。異動・退職、所属の名称変更・統合・上位所属の変更は適用日に反映され、"
+            "それまでは報告や所属長の画面に現在の所属と職員が表示されます。"
+        )
+        % {"date": date_display(on)}
+    )
+    staff.warnings.append(
+        _(
+            "新規の職員と在職に戻る職員のアカウントは取り込んだ時点で作成・有効化されます（所属の履歴は適用日からで、"
+            "研修の割り当ては適用日に受付中の研修が対象です）。氏名・カナ・任用形態・着任日・メールの変更も取り込んだ時点で反映されます。"
+        )
+    )

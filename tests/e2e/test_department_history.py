@@ -71,7 +71,12 @@ def test_hr_prepares_the_april_reorganisation_and_last_years_report_keeps_the_ol
     assert DepartmentMembership.objects.on(april).get(staff=hearer).department_id == koho.pk
 
     # The day comes: the daily job (manage.py apply_department_history) applies it.
-    assert people.department_changes_apply(municipality=ashiya, on=april) == {"renamed": 1, "moved": 1, "placed": 0}
+    assert people.department_changes_apply(municipality=ashiya, on=april) == {
+        "renamed": 1,
+        "moved": 1,
+        "placed": 0,
+        "deactivated": 0,
+    }
     koho.refresh_from_db()
     hearer.refresh_from_db()
     assert (koho.name, hearer.department_id) == ("広報戦略課", koho.pk)

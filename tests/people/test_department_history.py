@@ -52,11 +52,13 @@ def test_a_rename_in_the_future_waits_for_its_day(ashiya, hr):
         "renamed": 0,
         "moved": 0,
         "placed": 0,
+        "deactivated": 0,
     }
     assert services.department_changes_apply(municipality=ashiya, on=NEXT_MONTH) == {
         "renamed": 1,
         "moved": 0,
         "placed": 0,
+        "deactivated": 0,
     }
     dept.refresh_from_db()
     assert dept.name == "デジタル推進課"
@@ -248,6 +250,7 @@ def test_the_department_master_renames_merges_and_abolishes_from_an_effective_da
         "renamed": 1,
         "moved": 1,
         "placed": 0,
+        "deactivated": 0,
     }
     info.refresh_from_db()
     person.refresh_from_db()

@@ -92,6 +92,7 @@ def test_a_move_ahead_is_recorded_now_and_made_on_its_day(ashiya, tree, hr):
         "renamed": 0,
         "moved": 0,
         "placed": 0,
+        "deactivated": 0,
     }
     assert services.department_changes_apply(municipality=ashiya, on=NEXT_MONTH)["placed"] == 2
     joho.refresh_from_db()

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from people import roster, services
+from people import departments, roster, services
 from people.models import Department, DepartmentMembership, DepartmentName, RosterImport, StaffMember
 from people.services import PeopleError
 from tests.factories import MunicipalityFactory, StaffMemberFactory, department_tree, roster_csv
@@ -169,13 +169,74 @@ def test_data_changed_since_the_dry_run_writes_neither_file(hr, taro, tree):
     assert DepartmentName.objects.filter(department__code="2100", name="職員課").count() == 0
 
 
-def test_the_reorganisation_cannot_be_dated_ahead_and_needs_both_files(hr):
-    ahead = timezone.localdate() + datetime.timedelta(days=10)
-    with pytest.raises(PeopleError, match="今日より後の日付は指定できません"):
-        create(hr, roster_csv("000201,新人,,2100,一般職,2026-04-01,,1"), effective_on=ahead)
+def test_the_reorganisation_needs_both_files(hr):
     with pytest.raises(PeopleError, match="所属マスタのファイルを選んでください"):
         create(hr, roster_csv("000201,新人,,2100,一般職,2026-04-01,,1"), master=b"")
     assert not RosterImport.objects.exists()
+
+
+def test_the_april_reorganisation_prepared_in_march_takes_effect_on_its_day(hr, taro, kakari, tree):
+    """Dated ahead (decision 0045): committed now, nothing current changes until the day's job runs."""
+    today = timezone.localdate()
+    april = today + datetime.timedelta(days=10)
+    leaver = StaffMemberFactory(
+        municipality=hr.municipality, department=tree["jinji"], staff_number="000103", name="退職 予定"
+    )
+    content = roster_csv(
+        f"000201,新人 一郎,シンジン イチロウ,3100,一般職,{april.isoformat()},shinjin@ashiya.example.jp,1",
+        "000101,芦屋 太郎,,3100,一般職,2020-04-01,,1",
+        "000102,広報 係長,,1100,一般職,2020-04-01,,1",
+        "000900,人事 担当,,2100,一般職,2020-04-01,,1",
+        "000103,退職 予定,,2100,一般職,2020-04-01,,0",
+    )
+    upload = create(hr, content, effective_on=april)
+    assert upload.summary["error_count"] == 0
+    assert any("適用日" in w and "先の日付" in w for w in upload.summary["staff"]["warnings"])
+    assert upload.summary["staff"]["counts"]["transfer"] == 1 and upload.summary["staff"]["counts"]["deactivate"] == 1
+
+    commit(hr, upload)
+
+    # Before the day: today's departments and people, the April ones recorded.
+    kosodate = Department.objects.get(municipality=hr.municipality, code="3100")
+    for member in (taro, kakari, leaver):
+        member.refresh_from_db()
+    assert taro.department == tree["koho"]
+    assert kakari.department == tree["koho_kakari"] and kakari.role == "department_head"
+    assert leaver.is_active and leaver.user.is_active
+    assert Department.objects.get(pk=tree["jinji"].pk).name == "人事課"
+    assert DepartmentMembership.objects.filter(staff=taro).on(today).get().department == tree["koho"]
+    assert DepartmentMembership.objects.filter(staff=taro).on(april).get().department == kosodate
+    assert not DepartmentMembership.objects.filter(staff=leaver).on(april).exists()
+    newcomer = StaffMember.objects.get(staff_number="000201")
+    assert newcomer.department == kosodate
+    assert DepartmentMembership.objects.get(staff=newcomer).valid_from == april
+    visible = set(StaffMember.objects.filter(department__path__startswith=tree["koho"].path, is_active=True))
+    assert {taro, kakari} <= visible  # the 広報課長's reach until the day
+    departments.department_changes_apply(municipality=hr.municipality, on=today)
+    taro.refresh_from_db()
+    assert taro.department == tree["koho"]
+
+    # On the day: the daily job makes the recorded changes current.
+    result = departments.department_changes_apply(municipality=hr.municipality, on=april)
+    assert result["deactivated"] == 1 and result["moved"] >= 2
+    for member in (taro, kakari, leaver):
+        member.refresh_from_db()
+    assert taro.department == kosodate
+    assert kakari.department == tree["koho"] and kakari.role == "employee"
+    assert not leaver.is_active and not leaver.user.is_active
+    assert Department.objects.get(pk=tree["jinji"].pk).name == "職員課"
+    assert Department.objects.get(pk=kosodate.pk).parent.code == "3000"
+    assert ModelLogEntry.objects.filter(action="people.staff_deactivated", object_id=str(leaver.pk)).exists()
+
+
+def test_a_role_change_cannot_be_dated_ahead(hr, taro):
+    ahead = timezone.localdate() + datetime.timedelta(days=10)
+    header = "職員番号,氏名,カナ,所属コード,任用形態,着任日,メール,在職,役割"
+    upload = create(
+        hr, roster_csv("000101,芦屋 太郎,,1100,一般職,2020-04-01,,1,所属長", header=header), effective_on=ahead
+    )
+    assert upload.summary["error_count"] == 1
+    assert "役割を変更できません" in upload.summary["staff"]["errors"][0]["message"]
 
 
 def test_the_single_file_imports_still_plan_as_before(hr, taro):
