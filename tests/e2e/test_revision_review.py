@@ -262,12 +262,15 @@ def test_the_refusals_show_their_message_in_the_admin_and_save_nothing(page, que
     log_in(page, editor)
 
     def save_draft_and_expect(message: str) -> None:
-        page.locator("footer button.action-save").first.click()
+        page.locator("footer button[name='action-submit']").first.click()  # the editor's main button
         expect(page.locator("main")).to_contain_text(message)
 
-    # The published key retyped (9-6 → 9-60 was the issue's example).
+    # Keys are the system's (issue 16): the editor sees no key field to retype ...
     page.goto(edit_url)
-    page.locator('input[name="body-0-value-key"]').fill(f"{key}0")
+    key_field = page.locator('input[name="body-0-value-key"]')
+    expect(key_field).to_be_hidden()
+    # ... and a form posted with one retyped anyway (9-6 → 9-60 was the issue's example) is refused.
+    key_field.evaluate("(input, value) => { input.value = value; }", f"{key}0")
     save_draft_and_expect(f"公開済みの条項キー「{key}」は変更できません")
     found = {"refused": axe_violations(page, axe_js)}
     page.screenshot(path=str(shots_dir / "revision-refused-key.png"), full_page=True)
@@ -284,13 +287,20 @@ def test_the_refusals_show_their_message_in_the_admin_and_save_nothing(page, que
     guideline.add_child(instance=new)
     new.save_revision()
     page.goto(f"/admin/pages/{new.pk}/edit/")
-    page.locator('input[name="body-0-value-key"]').fill("2-99")
+    page.locator('input[name="body-0-value-key"]').evaluate("(input) => { input.value = '2-99'; }")
     save_draft_and_expect("条項キー 2-99 は廃止された条項のキーです。別の条項に使うことはできません。")
 
-    # A clause removed while live questions cite it (their retirement not ticked).
-    page.goto(edit_url)
+    # A clause removed while live questions cite it (their retirement not ticked), in a chapter
+    # of several clauses (a chapter cannot be left without any).
+    several = ChapterPage.objects.child_of(guideline).get(key="5")
+    several_revisions = Revision.page_revisions.filter(object_id=str(several.pk)).count()
+    cited_key = several.body[0].value["key"]
+    page.goto(f"/admin/pages/{several.pk}/edit/")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator('[data-streamfield-action="DELETE"]').first.click()
-    save_draft_and_expect(f"削除しようとしている条項 {key}")
+    assert asked and "設問" in asked[0]  # the confirmation names the questions that cite it
+    save_draft_and_expect(f"削除しようとしている条項 {cited_key}")
     expect(page.locator("main")).to_contain_text("を出題中の設問が引用しています")
 
     # A 施行日 in the past.
@@ -307,6 +317,7 @@ def test_the_refusals_show_their_message_in_the_admin_and_save_nothing(page, que
     save_draft_and_expect(f"施行日は前の版（{latest.label}、施行日 {date_display(later)}）より前にできません。")
 
     assert Revision.page_revisions.filter(object_id=str(chapter.pk)).count() == revisions
+    assert Revision.page_revisions.filter(object_id=str(several.pk)).count() == several_revisions
     assert list(ChapterPage.objects.get(pk=chapter.pk).clauses()) == live_clauses
     assert not ClauseKey.objects.filter(guideline=guideline, key=f"{key}0").exists()
     assert Revision.page_revisions.filter(object_id=str(new.pk)).count() == 1
