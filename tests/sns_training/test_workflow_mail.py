@@ -87,7 +87,7 @@ def test_submit_and_approve_mails_are_japanese_and_link_to_the_real_site(client,
     _assert_japanese_mail(
         submitted,
         to=approver,
-        subject_has="ページ「策定の目的」がモデレーション段階",
+        subject_has="ページ「１ 策定の目的」がモデレーション段階",
         body_has=["承認依頼として提出されました", "ページをプレビュー", "このページを編集"],
     )
     assert f"{BASE_URL}/admin/pages/{chapter.pk}/edit/" in submitted.body
@@ -151,5 +151,5 @@ def test_comment_mail_is_japanese(client, world):
         message,
         to=approver,
         subject_has="のコメントを更新しました",
-        body_has=["見出しの表現を確認してください", "さんが「策定の目的」のコメントを更新しました"],
+        body_has=["見出しの表現を確認してください", "さんが「１ 策定の目的」のコメントを更新しました"],
     )
