@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from wagtail.admin.action_menu import SubmitForModerationMenuItem
+from wagtail.admin.action_menu import ActionMenuItem, SubmitForModerationMenuItem
 
 
 class EditorSubmitMenuItem(SubmitForModerationMenuItem):
@@ -20,4 +20,28 @@ class EditorSubmitMenuItem(SubmitForModerationMenuItem):
             context["label"] = _("承認フローに再提出")
         else:
             context["label"] = _("承認フローに提出")
+        return context
+
+
+class ApproverDecisionMenuItem(ActionMenuItem):
+    """The approver's two decisions on a page in moderation, side by side as the footer's main
+    buttons: 「承認」 and 「差し戻し」. Each opens Wagtail's workflow dialog (a comment and a
+    confirming button) before anything happens; neither is left under the dropdown's arrow."""
+
+    name = "action-approver-decision"
+    template_name = "courses/admin/approver_decision.html"
+
+    def __init__(self, *, approve_item, reject_item, order=0):
+        super().__init__(order=order)
+        self.approve_item = approve_item
+        self.reject_item = reject_item
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        page = context["page"]
+        context["current_task_state"] = page.current_workflow_task_state
+        context["decisions"] = [
+            (self.approve_item.name, _("承認"), "success"),
+            (self.reject_item.name, _("差し戻し"), "arrow-left"),
+        ]
         return context
