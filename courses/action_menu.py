@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from wagtail.admin.action_menu import ActionMenuItem, SubmitForModerationMenuItem
+from wagtail.snippets.action_menu import SubmitForModerationMenuItem as SnippetSubmitForModerationMenuItem
 
 
 class EditorSubmitMenuItem(SubmitForModerationMenuItem):
@@ -44,4 +45,21 @@ class ApproverDecisionMenuItem(ActionMenuItem):
             (self.approve_item.name, _("承認"), "success"),
             (self.reject_item.name, _("差し戻し"), "arrow-left"),
         ]
+        return context
+
+
+def submit_label(instance) -> str:
+    """「承認フローに提出」, or 「承認フローに再提出」 after an approver sent it back."""
+    state = instance.current_workflow_state if instance is not None and instance.pk else None
+    if state is not None and state.status == state.STATUS_NEEDS_CHANGES:
+        return _("承認フローに再提出")
+    return _("承認フローに提出")
+
+
+class EditorSnippetSubmitMenuItem(SnippetSubmitForModerationMenuItem):
+    """The question (snippet) editor's 「承認フローに提出」, as EditorSubmitMenuItem for pages."""
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        context["label"] = submit_label(context.get("instance"))
         return context

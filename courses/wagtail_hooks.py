@@ -101,3 +101,18 @@ def decision_confirmed(request, page):
         messages.success(
             request, _("「%(title)s」を差し戻しました。編集者にコメントとともに通知しました。") % {"title": title}
         )
+
+
+@hooks.register("construct_snippet_action_menu")
+def snippet_submit_first_for_editors(menu_items, request, context):
+    """The question editor's footer for someone who may not publish (an editor): 「承認フローに提出」
+    is the main button, as in the page editor (issue 16)."""
+    from .action_menu import EditorSnippetSubmitMenuItem
+
+    if any(item.name == "action-publish" for item in menu_items):
+        return
+    for index, item in enumerate(menu_items):
+        if item.name == "action-submit":
+            menu_items.pop(index)
+            menu_items.insert(0, EditorSnippetSubmitMenuItem(order=item.order))
+            break
