@@ -75,3 +75,72 @@ def test_removing_a_cited_clause_asks_first_and_names_the_question(page, account
     page.once("dialog", accept)
     delete.click()
     expect(clauses).to_have_count(count - 1)
+
+
+def _order_of(page, prefix: str) -> str:
+    return page.locator(f"input[name='{prefix}-order']").input_value()
+
+
+def test_moving_a_cited_clause_asks_first_and_names_the_question(page, accounts, settings):
+    """The move buttons and the drag grip: dismissed, the clause keeps its place (the order field
+    the form posts is unchanged); accepted, it moves."""
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
+    account, chapter = _editor_and_chapter(accounts)
+    log_in(page, account)
+
+    page.goto(f"/admin/pages/{chapter.pk}/edit/")
+    page.wait_for_load_state("networkidle")
+    clauses = page.locator("[data-contentpath='body'] [data-streamfield-child]:visible")
+    expect(clauses.first).to_be_visible()
+    cited = clauses.nth(1)
+    prefix = cited.locator("input[name$='-value-key']").first.get_attribute("name").removesuffix("-value-key")
+    assert _order_of(page, prefix) == "1"
+    messages: list[str] = []
+
+    def dismiss(dialog):
+        messages.append(dialog.message)
+        dialog.dismiss()
+
+    def accept(dialog):
+        messages.append(dialog.message)
+        dialog.accept()
+
+    # Moving the first (uncited) clause down swaps it with the cited one: asked too.
+    page.once("dialog", dismiss)
+    clauses.nth(0).locator("button[data-streamfield-action='MOVE_DOWN']").first.click()
+    page.wait_for_timeout(300)
+    assert len(messages) == 1 and "ashiya-e2e-cites" in messages[0] and "順序" in messages[0], messages
+    assert _order_of(page, prefix) == "1"
+
+    page.once("dialog", dismiss)
+    cited.locator("button[data-streamfield-action='MOVE_DOWN']").first.click()
+    page.wait_for_timeout(300)
+    assert len(messages) == 2 and "ashiya-e2e-cites" in messages[1], messages
+    assert _order_of(page, prefix) == "1"
+
+    # Dragged by the grip below the next clause and dropped, then cancelled: moved back.
+    page.once("dialog", dismiss)
+    grip = cited.locator("[data-streamfield-action='DRAG']").first
+    page.set_viewport_size({"width": 1280, "height": 3000})  # both places on screen for the drag
+    page.evaluate("window.scrollTo(0, 0)")
+    start = grip.bounding_box()
+    target = clauses.nth(2).bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + 5, start["y"] + 20, steps=5)
+    page.mouse.move(start["x"] + 5, target["y"] + target["height"] * 0.75, steps=20)
+    page.mouse.up()
+    page.wait_for_timeout(800)
+    assert len(messages) == 3 and "ashiya-e2e-cites" in messages[2], messages
+    assert _order_of(page, prefix) == "1"
+
+    # Moving two uncited clauses past each other asks nothing.
+    clauses.nth(3).locator("button[data-streamfield-action='MOVE_DOWN']").first.click()
+    page.wait_for_timeout(300)
+    assert len(messages) == 3, messages
+
+    page.once("dialog", accept)
+    cited.locator("button[data-streamfield-action='MOVE_DOWN']").first.click()
+    page.wait_for_timeout(300)
+    assert len(messages) == 4, messages
+    assert _order_of(page, prefix) == "2"

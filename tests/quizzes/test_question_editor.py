@@ -95,3 +95,18 @@ def test_a_fingerprint_ignores_spaces_punctuation_and_width():
     assert prompt_fingerprint("この 投稿を、どうしますか？") == prompt_fingerprint("この投稿をどうしますか。")
     assert prompt_fingerprint("ＳＮＳに書く") == prompt_fingerprint("SNSに書く")
     assert prompt_fingerprint("投稿しますか") != prompt_fingerprint("投稿しませんか")
+
+
+def test_the_editors_main_button_submits_to_the_workflow(client, world):
+    """The footer's first button (the one not under the dropdown) is 「承認フローに提出」; publishing
+    is not offered to an editor."""
+    question = QuestionFactory(guideline=world["guideline"], clause_key="5-1")
+    client.force_login(world["editor"])
+
+    markup = client.get(f"{LIST_URL}edit/{question.pk}/").content.decode()
+
+    footer = markup[markup.index("<footer") :]
+    first_button = re.search(r"<button[^>]*>(.*?)</button>", footer, re.S)
+    assert first_button and 'name="action-submit"' in first_button.group(0), footer[:2000]
+    assert "承認フローに提出" in first_button.group(1)
+    assert 'name="action-publish"' not in markup

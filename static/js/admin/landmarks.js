@@ -1,6 +1,8 @@
 // Names the sidebar's search form (Wagtail draws it with React, unnamed). Every admin page with
 // its own search form (dashboard, explorer, listings) otherwise has two unnamed search landmarks,
-// which axe reports as landmark-unique (decision 0046). A static file, no inline script (CSP).
+// which axe reports as landmark-unique (decision 0046). Wagtail's modal dialogs (the workflow's
+// 承認 / 差し戻し dialog among them) are drawn by script without a name (axe aria-dialog-name): each
+// is named by its heading once loaded. A static file, no inline script (CSP).
 (function () {
   "use strict";
   var LABEL = "サイドバーのページ検索";
@@ -11,7 +13,16 @@
     });
   }
 
+  function nameDialogs() {
+    document.querySelectorAll('.modal[role="dialog"]:not([aria-label])').forEach(function (dialog) {
+      var heading = dialog.querySelector("h1, h2");
+      if (heading && heading.textContent.trim()) dialog.setAttribute("aria-label", heading.textContent.trim());
+    });
+  }
+
   function start() {
+    nameDialogs();
+    new MutationObserver(nameDialogs).observe(document.body, { childList: true, subtree: true });
     var sidebar = document.getElementById("wagtail-sidebar") || document.body;
     name(sidebar);
     new MutationObserver(function () {
