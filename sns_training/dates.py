@@ -17,9 +17,11 @@ DATE_FORMAT = "Y年n月j日"
 DATETIME_FORMAT = "Y年n月j日 H:i"
 DATETIME_SECONDS_FORMAT = "Y年n月j日 H:i:s"
 MONTH_DAY_FORMAT = "n月j日"
-# The same in Excel's number-format language (reports/xlsx.py).
-EXCEL_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
-EXCEL_DATETIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm:ss'
+# XLSX cells stay ISO (yyyy-mm-dd): LibreOffice Calc does not apply a 年月日 code written in the
+# workbook (tests/reports/test_xlsx_in_calc.py reads it back as 05/01/2026), so the 和暦 column
+# carries the Japanese form there (decision 0046).
+EXCEL_DATE_FORMAT = "yyyy-mm-dd"
+EXCEL_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def localised(value):

@@ -74,13 +74,13 @@ def test_site_admin_pdf_and_xlsx_show_the_same_dates(client, world, records):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(certificates.certificate_pdf(record))).pages)
     assert "令和7年6月2日（2025年6月2日）" in text.replace(" ", "")
 
-    # The XLSX download: real dates, shown with the site's format.
+    # The XLSX download: real dates (ISO codes: see sns_training/dates.py).
     response = client.get(export_url(export="xlsx"))
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(streamed(response))) as book:
         styles = book.read("xl/styles.xml").decode()
-    assert 'formatCode=\'yyyy"年"m"月"d"日"\'' in styles
-    assert 'formatCode=\'yyyy"年"m"月"d"日" hh:mm:ss\'' in styles
+    assert 'formatCode="yyyy-mm-dd"' in styles  # Calc reads these back as written (test_xlsx_in_calc)
+    assert 'formatCode="yyyy-mm-dd hh:mm:ss"' in styles
 
 
 def test_tokyo_is_the_zone():
