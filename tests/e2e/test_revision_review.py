@@ -198,10 +198,13 @@ def test_the_whole_loop_from_the_editor_to_hrs_export(page, questions, axe_js, s
     found = {"admin-comparison": axe_violations(page, axe_js)}
     page.screenshot(path=str(shots_dir / "revision-loop-approver.png"), full_page=True)
     page.goto(f"/admin/pages/{chapter.pk}/edit/")
-    _more_actions(page)
-    page.locator('button[data-workflow-action-name="approve"]:not([data-workflow-action-modal-url])').click()
+    # 承認 is the approver's main button; it confirms in a dialog with a comment (decision 0046).
+    page.locator("footer button[data-workflow-action-name='approve']").click()
+    dialog = page.locator(".modal-dialog, [role='dialog']:visible").first
+    expect(dialog).to_be_visible()
+    dialog.locator("button[type='submit'], input[type='submit']").first.click()
     page.wait_for_url(re.compile(r"/admin/"))
-    expect(page.locator(".messages")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("承認しました")
     page.context.clear_cookies()
 
     # The employee: 改正点の確認 on my page, the changed clause, its one question, the attestation.
