@@ -155,6 +155,7 @@ def axe_violations(page, axe_path: Path) -> list[dict]:
     """Run axe-core on the current page; each violation as {id, impact, help, targets}."""
     # Evaluated through DevTools, not added as an inline <script>, which the site's
     # Content-Security-Policy refuses (decision 0017); the page runs under its real policy.
+    page.wait_for_load_state("load")  # a click that navigates: the new document, not an empty one
     # Colours are only final once CSS transitions end: Wagtail's messages and filter panel
     # fade in and out, and axe would read a half-faded label as low contrast.
     page.evaluate(

@@ -46,6 +46,7 @@ def test_disclosure_and_erasure(page, accounts, axe_js):
     page.get_by_label("職員番号または氏名").fill(employee.staff_number)
     page.get_by_role("button", name="検索").click()
     page.get_by_role("link", name=employee.staff_number).click()
+    expect(page.get_by_label("開示請求の内容（受付番号・受付日など）")).to_be_visible()  # the page is there
     found[page.url] = axe_violations(page, axe_js)
     page.get_by_label("開示請求の内容（受付番号・受付日など）").fill("開示請求 第1号")
     with page.expect_download() as info:
