@@ -248,9 +248,47 @@ def test_entities_of_several_sentences_are_mapped_back_to_the_draft():
         text, engine.fold(text), PRIVATE, None, lambda t, offset: nlp.entities(t, offset=offset), nlp.tokens
     )
 
-    entities = draft.entities(lambda sentence: "さん" in sentence)
+    entities = draft.entities(lambda start, end: "さん" in text[start:end])
 
     people = [e for e in entities if e.label in engine.PERSON_LABELS]
     assert len(people) >= 2
     assert all(text[e.start : e.end] == e.text for e in entities)
     assert any(e.text.startswith("大河内") for e in people)
+
+
+def _recogniser_reads(text):
+    """The sentences the check hands to GiNZA for `text` (a private 芦屋市 draft), and its findings."""
+    read = []
+
+    def finder(t, offset):
+        read.extend(t.split("\n"))
+        return nlp.entities(t, offset=offset)
+
+    rules = default_rule_configs(municipality_slug="ashiya", account_type=PRIVATE)
+    findings = engine.check(
+        text=text, account_type=PRIVATE, planned_at=None, rules=rules, entity_finder=finder, tokenizer=nlp.tokens
+    )
+    return read, findings
+
+
+def test_a_name_sudachipy_knows_or_a_word_that_is_no_name_skips_the_recogniser():
+    """GiNZA's cost grows with what it reads: a sentence whose every honorific follows a name in
+    SudachiPy's dictionary (田中さん) or a word that cannot be a name (皆さん, ○○さん, 議員さん)
+    is not handed to it, and the name is still found."""
+    text = "窓口に来た田中さん、2時間も粘ってた。市民の皆さん、議員さんも来てた。"
+    read, findings = _recogniser_reads(text)
+    assert read == []
+    assert [f.passage for f in findings if f.code == "personal_info"] == ["田中さん"]
+
+
+def test_a_name_sudachipy_reads_as_a_place_still_goes_to_the_recogniser():
+    """清水 is a place in SudachiPy's dictionary: the sentence goes to GiNZA, which sees a person."""
+    text = "窓口に来た清水くん、家出して警察沙汰だって。"
+    read, findings = _recogniser_reads(text)
+    assert read == ["窓口に来た清水くん、家出して警察沙汰だって。"]
+    assert any(f.passage.startswith("清水") for f in findings if f.code == "personal_info")
+
+
+def test_a_sensitive_word_or_an_age_always_goes_to_the_recogniser():
+    read, _findings = _recogniser_reads("窓口に来た田中さん（82歳）の話。")
+    assert read == ["窓口に来た田中さん（82歳）の話。"]
