@@ -22,6 +22,7 @@ from urllib.parse import quote
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 
+from sns_training.dates import day_text, moment_text
 from sns_training.fiscal_year import fiscal_year_label, wareki_date
 from sns_training.spreadsheet import BLANKS as _BLANKS
 from sns_training.spreadsheet import FORMULA_TRIGGERS, escape_cell
@@ -171,9 +172,9 @@ def _csv_formatter(column: Column, twin: bool, zone, encoding: Encoding) -> Call
     if column.kind in (Kind.TEXT, Kind.CODE):
         return _text_cp932 if encoding == Encoding.CP932 else _text
     if column.kind == Kind.DATE:
-        return lambda v: "" if v is None else _as_date(v, zone).isoformat()
+        return lambda v: "" if v is None else day_text(_as_date(v, zone))
     if column.kind == Kind.DATETIME:
-        return lambda v: "" if v is None else _local(v, zone).isoformat(" ", "seconds")[:19]
+        return lambda v: "" if v is None else moment_text(_local(v, zone))
     return lambda v: "" if v is None else v
 
 

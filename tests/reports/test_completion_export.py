@@ -55,7 +55,7 @@ def test_hr_downloads_the_csv_with_bom_japanese_headers_and_text_ids(client, wor
     ichiro = by_number["00123"]
     assert ichiro[1:5] == ["芦屋 一郎", "1100", "広報課", "一般職"]
     assert ichiro[5:8] == ["芦屋市テストガイドライン", "第1版", "令和7年度"]
-    assert ichiro[8:10] == ["2025-06-02", "2025-06-02 10:35:00"]
+    assert ichiro[8:10] == ["2025年6月2日", "2025年6月2日 10:35:00"]
     assert ichiro[10] == records.employee.verification_code
     assert ichiro[11] == "88"  # 7 of 8 at the first try
 
@@ -102,7 +102,7 @@ def test_wareki_columns_on_request(client, world, records):
     header, *rows = read_csv(client.get(export_url(export="csv", fiscal_year=2025, wareki="true")))
 
     assert header[8:12] == ["修了日", "修了日（和暦）", "誓約日時", "誓約日時（和暦）"]
-    assert rows[0][8:12] == ["2025-06-02", "令和7年6月2日", "2025-06-02 10:35:00", "令和7年6月2日"]
+    assert rows[0][8:12] == ["2025年6月2日", "令和7年6月2日", "2025年6月2日 10:35:00", "令和7年6月2日"]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -74,16 +75,31 @@ def test_site_admin_pdf_and_xlsx_show_the_same_dates(client, world, records):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(certificates.certificate_pdf(record))).pages)
     assert "令和7年6月2日（2025年6月2日）" in text.replace(" ", "")
 
-    # The XLSX download: real dates (ISO codes: see sns_training/dates.py).
+    # The XLSX download: real dates, shown in the same style (sns_training/dates.py).
     response = client.get(export_url(export="xlsx"))
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(streamed(response))) as book:
         styles = book.read("xl/styles.xml").decode()
-    assert 'formatCode="yyyy-mm-dd"' in styles  # Calc reads these back as written (test_xlsx_in_calc)
-    assert 'formatCode="yyyy-mm-dd hh:mm:ss"' in styles
+    codes = {fmt.get("formatCode") for fmt in ElementTree.fromstring(styles).iter() if fmt.tag.endswith("numFmt")}
+    assert codes == {'yyyy"年"m"月"d"日"', 'yyyy"年"m"月"d"日" hh:mm:ss'}  # Calc shows them: test_xlsx_in_calc
 
 
 def test_tokyo_is_the_zone():
     assert dates.datetime_display(datetime.datetime(2026, 1, 1, 0, 0, tzinfo=ZoneInfo("Asia/Tokyo"))) == (
         "2026年1月1日 00:00"
     )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2026, 4, 1, 0, 0, 0, tzinfo=ZoneInfo("Asia/Tokyo")),
+        datetime.datetime(2027, 3, 31, 23, 59, 9, tzinfo=ZoneInfo("Asia/Tokyo")),
+        datetime.datetime(2026, 12, 9, 7, 5, 1, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ],
+)
+def test_the_exports_fast_forms_write_what_the_site_writes(value):
+    """CSV exports write days and moments with dates.day_text / moment_text (no format parsing
+    per cell, for 50,000 rows); they must read exactly as the site's date_display / datetime_display."""
+    assert dates.day_text(value.date()) == dates.date_display(value.date())
+    assert dates.moment_text(value) == dates.datetime_display(value, seconds=True)

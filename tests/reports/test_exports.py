@@ -57,7 +57,7 @@ def test_csv_is_utf8_with_bom_japanese_headers_and_text_ids():
     assert data.startswith(b"\xef\xbb\xbf")
     header, row = read_csv(data)
     assert header == ["職員番号", "氏名", "修了日", "誓約日時", "初回正答率（%）"]
-    assert row == ["00000", "芦屋 一郎", "2025-04-01", "2025-04-01 09:30:00", "88"]
+    assert row == ["00000", "芦屋 一郎", "2025年4月1日", "2025年4月1日 09:30:00", "88"]
     assert data.endswith(b"\r\n")
 
 
@@ -114,7 +114,7 @@ def test_wareki_columns_follow_their_dates_when_asked():
 
     header, row = read_csv(data)
     assert header == ["職員番号", "氏名", "修了日", "修了日（和暦）", "誓約日時", "誓約日時（和暦）", "初回正答率（%）"]
-    assert row[2:6] == ["2025-04-01", "令和7年4月1日", "2025-04-01 09:30:00", "令和7年4月1日"]
+    assert row[2:6] == ["2025年4月1日", "令和7年4月1日", "2025年4月1日 09:30:00", "令和7年4月1日"]
 
 
 def test_rows_are_read_lazily_in_chunks():

@@ -197,14 +197,14 @@ def test_staff_csv_has_japanese_headers_text_ids_and_the_numbers(hr, data):
         "広報課",
         "一般職",
         "修了",
-        "2025-06-30",
-        "2025-06-02 10:35:00",
+        "2025年6月30日",
+        "2025年6月2日 10:35:00",
         "88",
         "2",
         "第2版",
         "",
     ]
-    assert by_number["00125"][7:] == ["受講中", "2025-06-30", "", "", "1", "", ""]
+    assert by_number["00125"][7:] == ["受講中", "2025年6月30日", "", "", "1", "", ""]
     assert by_number["00127"][6:8] == ["会計年度任用職員", "取消"]
     entry = last_log("reports.exported")
     assert entry.data["report"] == "staff-status" and entry.data["row_count"] == 8

@@ -51,14 +51,16 @@ def test_libreoffice_reads_the_export_as_hr_expects(tmp_path, settings):
     with workbook.open("wb") as out:
         assert write_xlsx(out, ROWS, COLUMNS, wareki=True, sheet_title="修了記録") == 3
 
-    # CSV filter options: comma, double quote, UTF-8 (76), from line 1, cells as shown.
+    # CSV filter options: comma, double quote, UTF-8 (76), from line 1, language, quoted fields
+    # as text, detect special numbers, then the 9th: save cell contents as shown (true), so the
+    # dates come out in the number format the workbook gives them.
     subprocess.run(
         [
             SOFFICE,
             f"-env:UserInstallation=file://{tmp_path}/profile",
             "--headless",
             "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false",
             "--outdir",
             str(tmp_path),
             str(workbook),
@@ -72,7 +74,7 @@ def test_libreoffice_reads_the_export_as_hr_expects(tmp_path, settings):
         rows = list(csv.reader(f))
     assert rows == [
         ["職員番号", "氏名", "修了日", "修了日（和暦）", "誓約日時", "初回正答率（%）"],
-        ["000123", "芦田 花子", "2026-05-01", "令和8年5月1日", "2026-05-01 09:30:00", "87"],
-        ["00045", "'=cmd|' /C calc'!A0", "2026-06-02", "令和8年6月2日", "2026-06-02 14:05:09", "100"],
-        ["7", '\'@SUM(A1) <b> & "引用"', "2027-03-31", "令和9年3月31日", "2027-03-31 23:59:00", "66.7"],
+        ["000123", "芦田 花子", "2026年5月1日", "令和8年5月1日", "2026年5月1日 09:30:00", "87"],
+        ["00045", "'=cmd|' /C calc'!A0", "2026年6月2日", "令和8年6月2日", "2026年6月2日 14:05:09", "100"],
+        ["7", '\'@SUM(A1) <b> & "引用"', "2027年3月31日", "令和9年3月31日", "2027年3月31日 23:59:00", "66.7"],
     ]
