@@ -11,16 +11,11 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from people.models import Department, DepartmentMembership, DepartmentName
-from tests.factories import MunicipalityFactory, StaffMemberFactory, department_tree
+from tests.factories import StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def tree():
-    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
 
 
 def _person(tree, role, *, other=False):

@@ -12,14 +12,9 @@ from wagtail.models import ModelLogEntry
 from people import roster, services
 from people.models import Department, RosterImport, StaffMember
 from people.services import PeopleError
-from tests.factories import MunicipalityFactory, StaffMemberFactory, department_csv, department_tree, roster_csv
+from tests.factories import StaffMemberFactory, department_csv, roster_csv
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tree():
-    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
 
 
 @pytest.fixture

@@ -11,10 +11,8 @@ from django.test import Client
 
 from people.models import DepartmentMembership, RosterImport, StaffMember, User
 from tests.factories import (
-    MunicipalityFactory,
     StaffMemberFactory,
     UserFactory,
-    department_tree,
     roster_csv,
 )
 from tests.helpers import visible_text
@@ -25,28 +23,9 @@ INDEX = "/admin/roster-import/"
 
 
 @pytest.fixture
-def tree():
-    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
-
-
-@pytest.fixture
-def hr(tree):
-    return StaffMemberFactory(
-        municipality=tree["jinji"].municipality, department=tree["jinji"], role="hr", staff_number="000900"
-    )
-
-
-@pytest.fixture
 def s_hr(tree):
     return StaffMemberFactory(
         municipality=tree["s_somu"].municipality, department=tree["s_somu"], role="hr", staff_number="000900"
-    )
-
-
-@pytest.fixture
-def taro(tree):
-    return StaffMemberFactory(
-        municipality=tree["koho"].municipality, department=tree["koho"], staff_number="000101", name="芦屋 太郎"
     )
 
 

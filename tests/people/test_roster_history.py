@@ -14,16 +14,11 @@ from people import services
 from people.models import DepartmentMembership, StaffMember
 from people.services import PeopleError
 from people.signals import roster_changed
-from tests.factories import PASSWORD, MunicipalityFactory, StaffMemberFactory, department_tree
+from tests.factories import PASSWORD, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 
 APRIL = datetime.date(2026, 4, 1)
-
-
-@pytest.fixture
-def tree():
-    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from people import services
 from people.models import RosterImport, StaffMember
-from tests.factories import MunicipalityFactory, StaffMemberFactory, department_tree, roster_csv
+from tests.factories import StaffMemberFactory, roster_csv
 from tests.helpers import refused_as_not_for_staff
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 INDEX = "/admin/roster-import/"
 SECRET = "芦屋 秘密"  # a name in Ashiya's uploaded file, never to be shown to anyone but Ashiya's HR
 NO_PERMISSION = "アクセス権がありません。"  # Wagtail's "Sorry, you do not have permission to access this area."
-
-
-@pytest.fixture
-def tree():
-    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
 
 
 @pytest.fixture

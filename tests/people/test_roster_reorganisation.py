@@ -15,32 +15,13 @@ from wagtail.models import ModelLogEntry
 from people import departments, roster, services
 from people.models import Department, DepartmentMembership, DepartmentName, RosterImport, StaffMember
 from people.services import PeopleError
-from tests.factories import MunicipalityFactory, StaffMemberFactory, department_tree, roster_csv
+from tests.factories import StaffMemberFactory, roster_csv
 from tests.helpers import visible_text
 
 pytestmark = pytest.mark.django_db
 
 INDEX = "/admin/roster-import/"
 MASTER_HEADER = "所属コード,名称,上位所属コード,廃止,統合先コード"
-
-
-@pytest.fixture
-def tree():
-    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
-
-
-@pytest.fixture
-def hr(tree):
-    return StaffMemberFactory(
-        municipality=tree["jinji"].municipality, department=tree["jinji"], role="hr", staff_number="000900"
-    )
-
-
-@pytest.fixture
-def taro(tree):
-    return StaffMemberFactory(
-        municipality=tree["koho"].municipality, department=tree["koho"], staff_number="000101", name="芦屋 太郎"
-    )
 
 
 @pytest.fixture
