@@ -331,6 +331,9 @@ def test_a_year_in_a_city(page, browser, live_server, accounts, axe_js, shots_di
     hr_page.goto("/admin/training_cycles/new/")
     expect(hr_page.get_by_role("checkbox", name="広聴課（3200）")).to_be_visible()  # its own tree only
     expect(hr_page.locator("main")).not_to_contain_text("須賀川")
+    # Only this city's guideline (and the empty choice) and its five departments.
+    expect(hr_page.locator("select[name=guideline] option")).to_have_count(2)
+    expect(hr_page.locator("[data-department-tree] input[type=checkbox]")).to_have_count(5)
     hr_page.locator("select[name=guideline]").select_option(label=guideline.title)
     hr_page.locator("select[name=fiscal_year]").select_option(str(start.year))
     hr_page.locator("input[name=opens_on]").fill(start.isoformat())
