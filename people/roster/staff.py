@@ -389,7 +389,7 @@ def _match_people(rows: list[StaffRow], context: StaffContext) -> tuple[set[str]
             else:
                 current = _resemblance(row, context, claimed)
                 if current is None:
-                    if row.email and row.active:
+                    if row.email and row.active and not _own_address_undecided(row):
                         wanted.add(row.email)
                     continue
         row.existing = current
@@ -444,6 +444,14 @@ def _resemblance(row: StaffRow, context: StaffContext, claimed: dict[int, int]) 
         row.written_number, row.number = row.number, other.number
         return other
     return None
+
+
+def _own_address_undecided(row: StaffRow) -> bool:
+    """A warned line, not yet chosen, that carries the resembled person's own address (rosters
+    carry it; Excel drops only the zeros): the address is no conflict while the choice may still be
+    「同じ人」, so the line stays a 警告 with its choice. Chosen 「別の人」, the address is checked."""
+    other = row.resembles
+    return other is not None and row.choice is None and bool(other.email) and row.email == other.email.lower()
 
 
 def _check_addresses(rows: list[StaffRow], context: StaffContext, wanted: set[str], freed_by: dict) -> None:

@@ -251,7 +251,8 @@ class TestBadLines:
             ),
             (line("000201", email="not-an-address"), "メールアドレス「not-an-address」の形が正しくありません。"),
             (
-                line("000201", email="s000101@ashiya.example.jp"),
+                # Someone else (another 氏名): 000101's namesake with the address would be a 警告 (0031).
+                line("000201", "新人 一郎", email="s000101@ashiya.example.jp"),
                 "メールアドレス s000101@ashiya.example.jp は職員番号 000101 の人が使っています。",
             ),
             (

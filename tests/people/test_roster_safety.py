@@ -74,6 +74,17 @@ class TestWarnings:
         assert (row.resembles.number, row.resemblance) == ("000101", "name")
         assert "氏名とカナ" in result.summary()["resembling"][0]["reason"]
 
+    def test_a_line_with_the_registered_persons_own_address_is_a_warning_not_an_error(self, world):  # noqa: F811
+        # Rosters carry the e-mail address: Excel drops the zeros, the address stays that person's.
+        email = world.taro.user.email
+        assert email
+        result = plan(world, line("101", "芦屋 太郎", "2100", email=email))
+
+        assert not result.errors
+        (row,) = result.rows
+        assert (row.kind, row.resembles.number, row.choice) == ("create", "000101", None)
+        assert result.unresolved == [row]
+
     def test_a_different_person_is_not_flagged(self, world):  # noqa: F811
         result = plan(
             world,
@@ -140,6 +151,30 @@ class TestChoice:
         taro = StaffMember.objects.get(pk=world.taro.pk)
         assert (taro.staff_number, taro.department.code) == ("000101", "2100")
         assert seen[0]["transferred"] == [taro.pk] and seen[0]["created"] == []
+
+    def test_same_with_the_persons_own_address_commits_and_keeps_it(self, world):  # noqa: F811
+        email = world.taro.user.email
+        imported = upload(world, line("101", "芦屋 太郎", "2100", email=email))
+        assert imported.summary["resembling_count"] == 1
+
+        commit(world, imported, choices={2: "same:000101"})
+
+        taro = StaffMember.objects.select_related("user").get(pk=world.taro.pk)
+        assert (taro.staff_number, taro.department.code, taro.user.email) == ("000101", "2100", email)
+        assert not StaffMember.objects.filter(municipality=world.ashiya, staff_number="101").exists()
+
+    def test_new_with_the_registered_persons_address_is_an_error(self, world):  # noqa: F811
+        # Another person cannot take 000101's address: the choice 「別の人」 brings the conflict back.
+        email = world.taro.user.email
+        result = roster.staff_plan(
+            municipality=world.ashiya,
+            content=roster_csv(line("101", "芦屋 太郎", "2100", email=email)),
+            user=world.hr.user,
+            choices={2: "new"},
+        )
+        (error,) = result.errors
+        assert (error.line, error.key) == (2, "101")
+        assert f"メールアドレス {email} は職員番号 000101 の人が使っています" in error.message
 
     def test_same_for_two_lines_of_one_person_is_refused(self, world):  # noqa: F811
         imported = upload(
