@@ -222,3 +222,24 @@ def test_sukagawas_approver_sees_only_sukagawas_items_and_an_editor_no_panel(cli
 
     client.force_login(world["editor"])
     assert not _panel(client.get(reverse("wagtailadmin_home")).content.decode())
+
+
+def test_a_self_check_rule_in_moderation_gets_the_same_buttons_and_panel_row(client, world, ashiya):
+    """Self-check rules share the questions' workflow mechanism (people/approval.py): same footer."""
+    from selfcheck.models import SelfCheckRule
+    from selfcheck.services import rules_seed
+
+    rules_seed(municipality=ashiya)
+    rule = SelfCheckRule.objects.filter(municipality=ashiya).order_by("pk").first()
+    rule.save_revision(user=world["editor"])
+    rule.get_workflow().start(rule, world["editor"])
+    edit_url = reverse("wagtailsnippets_selfcheck_selfcheckrule:edit", args=[rule.pk])
+    client.force_login(world["approver"])
+
+    buttons = _main_buttons(client.get(edit_url).content.decode())
+    panel = _panel(client.get(reverse("wagtailadmin_home")).content.decode())
+
+    assert [visible_text(b).strip() for b in buttons] == ["承認", "差し戻し"], buttons
+    assert edit_url in panel
+    client.force_login(world["suka_approver"])
+    assert edit_url not in _panel(client.get(reverse("wagtailadmin_home")).content.decode())

@@ -221,6 +221,43 @@ def test_the_admins_javascript_catalog_is_japanese(client, world):
     assert catalog["Toggle sidebar"] == "サイドバーの開閉"
 
 
+PROJECT_ADMIN_SCRIPTS = ("courses/static/courses/admin/clause_removal.js", "static/js/admin/landmarks.js")
+
+
+def _script_msgids() -> set[str]:
+    """The msgids the project's admin scripts ask Django's JavaScript catalog for."""
+    from django.conf import settings
+
+    found = set()
+    for path in PROJECT_ADMIN_SCRIPTS:
+        source = (settings.BASE_DIR / path).read_text(encoding="utf-8")
+        source = re.sub(r"^\s*//.*$", "", source, flags=re.M)  # comments may quote Japanese
+        assert not re.search(r'"[^"\n]*[\u3040-\u30ff\u4e00-\u9fff][^"\n]*"', source), f"Japanese literal in {path}"
+        found |= {json.loads(f'"{literal}"') for literal in re.findall(r'gettext\(\s*"((?:[^"\\]|\\.)*)"', source)}
+    return found
+
+
+def test_the_projects_admin_scripts_speak_japanese_through_the_javascript_catalog(client, world):
+    """The clause confirmation's words (and the sidebar search's name) are English msgids in the
+    scripts; the catalog every admin page loads before them gives each its Japanese."""
+    client.force_login(world["editor"])
+    msgids = _script_msgids()
+    assert len(msgids) >= 6, msgids
+
+    body = client.get(reverse("wagtailadmin_javascript_catalog")).content.decode()
+    catalog = json.loads(re.search(r"const newcatalog = (\{.*?\});\n", body, re.S).group(1))
+
+    missing = sorted(m for m in msgids if catalog.get(m, m) == m)
+    assert not missing, missing
+    assert catalog["%(name)s is about to be removed. No live question cites it. Remove it?"] == (
+        "%(name)sを削除します。引用している公開中の設問はありません。削除しますか？"
+    )
+    editor = client.get(reverse("wagtailadmin_pages:edit", args=[world["chapter"].pk])).content.decode()
+    catalog_at = editor.index(reverse("wagtailadmin_javascript_catalog"))
+    assert catalog_at < editor.index("courses/admin/clause_removal.js")
+    assert catalog_at < editor.index("js/admin/landmarks.js")
+
+
 def test_the_text_collector_reads_titles_labels_and_confirm_texts():
     markup = (
         '<html><head><title>Dashboard - X</title></head><body><button aria-label="Close dialog"></button>'
