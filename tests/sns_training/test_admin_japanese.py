@@ -65,6 +65,11 @@ def world(client, ashiya, home):
     assert response.status_code == 302
     chapter.refresh_from_db()
     assert chapter.current_workflow_state.status == WorkflowState.STATUS_IN_PROGRESS
+    # A question waiting for approval too: the approver's question editor with 承認 / 差し戻し, its
+    # dialogs, and the dashboard's 承認待ち panel listing both.
+    question.save_revision(user=editor)
+    question.get_workflow().start(question, editor)
+    assert question.current_workflow_state.status == WorkflowState.STATUS_IN_PROGRESS
     client.logout()
     return {
         "guideline": guideline,
@@ -170,12 +175,25 @@ def test_the_approvers_review_dialog_and_dashboard_are_in_japanese(client, world
     chapter = world["chapter"]
     state = chapter.current_workflow_state.current_task_state
 
+    question = world["question"]
+    question_state = question.current_workflow_state.current_task_state
+
     dashboard = _visit(client, reverse("wagtailadmin_home"))
-    assert "モデレーション中" in visible_text(dashboard) or "レビュー" in visible_text(dashboard)
-    for action in ("approve", "reject"):
-        url = reverse("wagtailadmin_pages:workflow_action", args=[chapter.pk, action, state.pk])
+    assert "承認待ち" in visible_text(dashboard)
+    assert not untranslated_on(dashboard) and not english_left(dashboard, DATA_WORDS)
+    dialogs = [
+        reverse(f"wagtailadmin_pages:{view}", args=[chapter.pk, action, state.pk])
+        for view in ("workflow_action", "collect_workflow_action_data")
+        for action in ("approve", "reject")
+    ] + [
+        reverse(f"wagtailsnippets_quizzes_scenarioquestion:{view}", args=[question.pk, action, question_state.pk])
+        for view in ("workflow_action", "collect_workflow_action_data")
+        for action in ("approve", "reject")
+    ]
+    for url in dialogs:
         dialog = _visit(client, url)
-        assert not untranslated_on(dialog), untranslated_on(dialog)
+        assert not untranslated_on(dialog), (url, untranslated_on(dialog))
+        assert not english_left(dialog, DATA_WORDS), (url, english_left(dialog, DATA_WORDS))
         assert "コメント" in visible_text(dialog)
     edit = _visit(client, reverse("wagtailadmin_pages:edit", args=[chapter.pk]))
     assert "モデレーション中" in visible_text(edit)
