@@ -165,7 +165,9 @@ def test_an_editor_is_offered_neither_decision(client, world):
     markup = client.get(_edit_url(_question(world))).content.decode()
 
     assert "data-workflow-action-name" not in markup
-    assert not any(visible_text(b).strip() in ("承認", "差し戻し") for b in re.findall(r"<button\b.*?</button>", markup, re.S))
+    assert not any(
+        visible_text(b).strip() in ("承認", "差し戻し") for b in re.findall(r"<button\b.*?</button>", markup, re.S)
+    )
 
 
 def test_ashiyas_approver_cannot_open_sukagawas_question_in_moderation(client, world):
