@@ -69,31 +69,32 @@ def submit_first_for_editors(menu_items, request, context):
 def decisions_first_for_approvers(menu_items, request, context):
     """For the approver of a page in moderation, 「承認」 and 「差し戻し」 are the footer's main buttons,
     each asking in a dialog (with a comment) first (issue 16); saving stays in the dropdown."""
-    from .action_menu import ApproverDecisionMenuItem
+    from .action_menu import decisions_first
 
     page = context.get("page")
-    if page is None or not page.pk or context.get("view") != "edit":
-        return
-    workflow = [item for item in menu_items if getattr(item, "launch_modal", None) is not None]
-    approve = next((item for item in workflow if item.name == "approve" and item.launch_modal), None)
-    reject = next((item for item in workflow if item.name == "reject"), None)
-    if approve is None or reject is None:
-        return
-    # The approve without a dialog goes too: every decision is confirmed.
-    menu_items[:] = [item for item in menu_items if item not in workflow or item.name not in ("approve", "reject")]
-    menu_items.insert(0, ApproverDecisionMenuItem(approve_item=approve, reject_item=reject))
+    if page is not None and page.pk and context.get("view") == "edit":
+        decisions_first(menu_items)
 
 
-@hooks.register("after_edit_page")
-def decision_confirmed(request, page):
-    """After 「承認」 or 「差し戻し」, a message saying what was decided (Wagtail's own only says the
-    page was updated)."""
+@hooks.register("construct_snippet_action_menu")
+def snippet_decisions_first_for_approvers(menu_items, request, context):
+    """The same for a question or a self-check rule in moderation (their tasks, people/approval.py,
+    offer the same approve / reject as the pages' task)."""
+    from .action_menu import decisions_first
+
+    instance = context.get("instance")
+    if instance is not None and instance.pk and context.get("view") == "edit":
+        decisions_first(menu_items)
+
+
+def _decision_message(request, title: str) -> None:
+    """After 「承認」 or 「差し戻し」 in an editor's footer, a message saying what was decided
+    (Wagtail's own only says the page or snippet was updated)."""
     from django.contrib import messages
     from django.utils.translation import gettext as _
 
     if request.method != "POST" or not request.POST.get("action-workflow-action"):
         return
-    title = page.get_admin_display_title()
     action = request.POST.get("workflow-action-name")
     if action == "approve":
         messages.success(request, _("「%(title)s」を承認しました。編集者に通知しました。") % {"title": title})
@@ -101,6 +102,18 @@ def decision_confirmed(request, page):
         messages.success(
             request, _("「%(title)s」を差し戻しました。編集者にコメントとともに通知しました。") % {"title": title}
         )
+
+
+@hooks.register("after_edit_page")
+def decision_confirmed(request, page):
+    _decision_message(request, page.get_admin_display_title())
+
+
+@hooks.register("after_edit_snippet")
+def snippet_decision_confirmed(request, instance):
+    from wagtail.admin.utils import get_latest_str
+
+    _decision_message(request, get_latest_str(instance))
 
 
 @hooks.register("construct_snippet_action_menu")
@@ -116,3 +129,11 @@ def snippet_submit_first_for_editors(menu_items, request, context):
             menu_items.pop(index)
             menu_items.insert(0, EditorSnippetSubmitMenuItem(order=item.order))
             break
+
+
+@hooks.register("construct_homepage_panels")
+def awaiting_review_panel(request, panels):
+    """The dashboard's 承認待ち panel offers the approver's two decisions, each with a dialog."""
+    from .dashboard import awaiting_review_panel_swap
+
+    awaiting_review_panel_swap(panels)

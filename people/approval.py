@@ -46,7 +46,7 @@ class MunicipalityApprovalMixin:
         if not self.user_may_moderate(obj, user):
             return []
         return [
-            ("reject", _("修正を依頼"), True),
+            ("reject", _("差し戻し"), True),
             ("approve", _("承認"), False),
             ("approve", _("コメントを付けて承認"), True),
         ]

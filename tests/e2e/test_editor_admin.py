@@ -66,6 +66,9 @@ def test_removing_a_cited_clause_asks_first_and_names_the_question(page, account
     delete.click()
     page.wait_for_timeout(500)
     assert messages and "ashiya-e2e-cites" in messages[0] and "引用" in messages[0], messages
+    # The script's English msgid comes back Japanese from the admin's JavaScript catalog.
+    assert messages[0].startswith("「") and messages[0].endswith("削除しますか？"), messages
+    assert "「削除する条項を引用している設問を廃止する」" in messages[0], messages
     expect(clauses).to_have_count(count)
 
     def accept(dialog):
@@ -110,6 +113,7 @@ def test_moving_a_cited_clause_asks_first_and_names_the_question(page, accounts,
     clauses.nth(0).locator("button[data-streamfield-action='MOVE_DOWN']").first.click()
     page.wait_for_timeout(300)
     assert len(messages) == 1 and "ashiya-e2e-cites" in messages[0] and "順序" in messages[0], messages
+    assert messages[0].endswith("順序を変更しますか？"), messages
     assert _order_of(page, prefix) == "1"
 
     page.once("dialog", dismiss)

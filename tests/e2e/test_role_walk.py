@@ -1,8 +1,10 @@
 """Each of the five roles of 芦屋市 walks the pages they live in (issue 16): the employee their
 my page and a lesson, the 所属長 their department's page, HR the admin's dashboard and reports,
-the editor and the approver the explorer, a chapter's editor and the question list. On every page
-each visible string must be Japanese (checked against the translation catalogs, as
-tests/e2e/test_admin_japanese.py does) and axe-core must find nothing."""
+the editor and the approver the explorer, a chapter's editor and the question list; the approver
+also their dashboard's 承認待ち panel and a question in moderation, which they approve through the
+footer's visible 「承認」 and its dialog. On every page each visible string must be Japanese (checked
+against the translation catalogs, as tests/e2e/test_admin_japanese.py does) and axe-core must find
+nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from playwright.sync_api import expect
 from tests.sns_training.admin_catalog import english_left, untranslated_on
 
 from .conftest import hr_account, staff_account
-from .helpers import axe_violations, log_in
+from .helpers import _user_of, axe_violations, log_in
 from .test_admin_japanese import _shown_markup
 
 # Names in the demo data (question IDs such as ashiya-5-6-2, named where a chapter's clauses are cited), the platforms the question editor offers, and the language switcher's
@@ -35,6 +37,22 @@ def _member(accounts, *, number: str, name: str, email: str, role: str = "employ
         user = StaffMember.objects.get(staff_number=number, municipality=guideline.municipality).user
         user.groups.add(editors if group == "editors" else approvers)
     return account, guideline
+
+
+REVISED_PROMPT = "（改訂案）この投稿を公開する前に確認することは何ですか。"
+
+
+def _question_in_moderation(accounts, guideline):
+    """A live question of 芦屋市 whose new prompt an editor (編集 四郎) has submitted for approval."""
+    from quizzes.models import ScenarioQuestion
+
+    editor, _ = _member(accounts, number="000979", name="編集 四郎", email="editor4@ashiya.example.jp", group="editors")
+    user = _user_of(editor)
+    question = ScenarioQuestion.objects.filter(guideline=guideline, live=True).order_by("pk").first()
+    question.prompt = REVISED_PROMPT
+    question.save_revision(user=user)
+    question.get_workflow().start(question, user)
+    return ScenarioQuestion.objects.get(pk=question.pk)
 
 
 def _cycle_open(guideline):
@@ -80,12 +98,17 @@ def _walk(accounts, role: str) -> tuple[object, list[str]]:
         email=f"{role}@ashiya.example.jp",
         group=group,
     )
-    return account, [
+    urls = [
         "/admin/",
         f"/admin/pages/{guideline.pk}/",
         f"/admin/pages/{chapter.pk}/edit/",
         "/admin/snippets/quizzes/scenarioquestion/",
     ]
+    if role == "approver":
+        # The dashboard then shows its 承認待ち panel, and the question's editor the two decisions.
+        question = _question_in_moderation(accounts, guideline)
+        urls.append(f"/admin/snippets/quizzes/scenarioquestion/edit/{question.pk}/")
+    return account, urls
 
 
 @pytest.mark.parametrize("role", ["employee", "head", "hr", "editor", "approver"])
@@ -105,3 +128,61 @@ def test_each_role_walks_its_pages_in_japanese_without_axe_violations(page, ques
         if violations or found:
             problems[url] = {"axe": violations, "untranslated": sorted(found)}
     assert not problems, problems
+
+
+def test_the_approver_approves_a_question_in_moderation_through_the_visible_button_and_its_dialog(
+    page, questions, axe_js, settings
+):
+    """From the dashboard's 承認待ち panel to the question's editor, where 「承認」 and 「差し戻し」 are
+    the footer's buttons without opening its menu; 「承認」 asks in a Japanese dialog with a comment,
+    and a Japanese message says it was approved. axe-core finds nothing on any of these."""
+    from courses.models import GuidelinePage
+    from quizzes.models import ScenarioQuestion
+
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
+    guideline = GuidelinePage.objects.get(municipality__code=questions["ashiya"].code)
+    question = _question_in_moderation(questions, guideline)
+    approver, _ = _member(
+        questions, number="000978", name="承認 四郎", email="approver4@ashiya.example.jp", group="approvers"
+    )
+    log_in(page, approver)
+
+    page.goto("/admin/")
+    page.wait_for_load_state("networkidle")
+    panel = page.locator("#awaiting-review-section")
+    expect(panel.locator("[data-panel-heading-text]")).to_have_text("承認待ち")
+    expect(panel.get_by_role("link", name=f"{question.clause_key}: {REVISED_PROMPT[:40]}")).to_be_visible()
+    assert axe_violations(page, axe_js) == []
+
+    panel.get_by_role("link", name=f"{question.clause_key}: {REVISED_PROMPT[:40]}").click()
+    page.wait_for_load_state("networkidle")
+    footer = page.locator("footer")
+    approve = footer.locator("button[data-workflow-action-name='approve']")
+    reject = footer.locator("button[data-workflow-action-name='reject']")
+    expect(approve).to_be_visible()
+    expect(approve).to_have_text("承認")
+    expect(reject).to_be_visible()
+    expect(reject).to_have_text("差し戻し")
+    assert axe_violations(page, axe_js) == []
+
+    approve.click()
+    dialog = page.locator(".modal-dialog, [role='dialog']:visible").first
+    expect(dialog).to_be_visible()
+    comment = dialog.locator("textarea")
+    expect(comment).to_be_visible()
+    page.wait_for_timeout(400)
+    assert axe_violations(page, axe_js) == []
+    text = dialog.inner_text()
+    assert "承認" in text and "コメント" in text, text
+    assert not english_left(dialog.inner_html(), DATA_WORDS) and not untranslated_on(dialog.inner_html()), text
+    assert ScenarioQuestion.objects.get(pk=question.pk).current_workflow_state is not None  # nothing yet
+    comment.fill("確認しました。")
+    dialog.locator("button[type='submit']").first.click()
+    page.wait_for_load_state("networkidle")
+
+    messages = page.locator(".messages")
+    expect(messages).to_contain_text("を承認しました。編集者に通知しました。")
+    assert axe_violations(page, axe_js) == []
+    question = ScenarioQuestion.objects.get(pk=question.pk)
+    assert question.current_workflow_state is None
+    assert question.prompt == REVISED_PROMPT and question.live

@@ -110,3 +110,14 @@ def test_the_editors_main_button_submits_to_the_workflow(client, world):
     assert first_button and 'name="action-submit"' in first_button.group(0), footer[:2000]
     assert "承認フローに提出" in first_button.group(1)
     assert 'name="action-publish"' not in markup
+
+
+def test_the_question_editor_has_a_level_one_heading_naming_the_question(client, world):
+    """Screen readers' page heading (Wagtail's snippet editor had none, axe page-has-heading-one)."""
+    question = QuestionFactory(guideline=world["guideline"], clause_key="5-1", prompt="見出しのある設問ですか。")
+    client.force_login(world["editor"])
+
+    markup = client.get(f"{LIST_URL}edit/{question.pk}/").content.decode()
+
+    headings = re.findall(r"<h1\b[^>]*>(.*?)</h1>", markup, re.S)
+    assert len(headings) == 1 and "見出しのある設問ですか。" in headings[0], headings

@@ -65,6 +65,11 @@ def world(client, ashiya, home):
     assert response.status_code == 302
     chapter.refresh_from_db()
     assert chapter.current_workflow_state.status == WorkflowState.STATUS_IN_PROGRESS
+    # A question waiting for approval too: the approver's question editor with 承認 / 差し戻し, its
+    # dialogs, and the dashboard's 承認待ち panel listing both.
+    question.save_revision(user=editor)
+    question.get_workflow().start(question, editor)
+    assert question.current_workflow_state.status == WorkflowState.STATUS_IN_PROGRESS
     client.logout()
     return {
         "guideline": guideline,
@@ -170,12 +175,25 @@ def test_the_approvers_review_dialog_and_dashboard_are_in_japanese(client, world
     chapter = world["chapter"]
     state = chapter.current_workflow_state.current_task_state
 
+    question = world["question"]
+    question_state = question.current_workflow_state.current_task_state
+
     dashboard = _visit(client, reverse("wagtailadmin_home"))
-    assert "モデレーション中" in visible_text(dashboard) or "レビュー" in visible_text(dashboard)
-    for action in ("approve", "reject"):
-        url = reverse("wagtailadmin_pages:workflow_action", args=[chapter.pk, action, state.pk])
+    assert "承認待ち" in visible_text(dashboard)
+    assert not untranslated_on(dashboard) and not english_left(dashboard, DATA_WORDS)
+    dialogs = [
+        reverse(f"wagtailadmin_pages:{view}", args=[chapter.pk, action, state.pk])
+        for view in ("workflow_action", "collect_workflow_action_data")
+        for action in ("approve", "reject")
+    ] + [
+        reverse(f"wagtailsnippets_quizzes_scenarioquestion:{view}", args=[question.pk, action, question_state.pk])
+        for view in ("workflow_action", "collect_workflow_action_data")
+        for action in ("approve", "reject")
+    ]
+    for url in dialogs:
         dialog = _visit(client, url)
-        assert not untranslated_on(dialog), untranslated_on(dialog)
+        assert not untranslated_on(dialog), (url, untranslated_on(dialog))
+        assert not english_left(dialog, DATA_WORDS), (url, english_left(dialog, DATA_WORDS))
         assert "コメント" in visible_text(dialog)
     edit = _visit(client, reverse("wagtailadmin_pages:edit", args=[chapter.pk]))
     assert "モデレーション中" in visible_text(edit)
@@ -219,6 +237,43 @@ def test_the_admins_javascript_catalog_is_japanese(client, world):
     assert not missing, missing
     assert catalog["Autosave in progress…"] == "自動保存中…"
     assert catalog["Toggle sidebar"] == "サイドバーの開閉"
+
+
+PROJECT_ADMIN_SCRIPTS = ("courses/static/courses/admin/clause_removal.js", "static/js/admin/landmarks.js")
+
+
+def _script_msgids() -> set[str]:
+    """The msgids the project's admin scripts ask Django's JavaScript catalog for."""
+    from django.conf import settings
+
+    found = set()
+    for path in PROJECT_ADMIN_SCRIPTS:
+        source = (settings.BASE_DIR / path).read_text(encoding="utf-8")
+        source = re.sub(r"^\s*//.*$", "", source, flags=re.M)  # comments may quote Japanese
+        assert not re.search(r'"[^"\n]*[\u3040-\u30ff\u4e00-\u9fff][^"\n]*"', source), f"Japanese literal in {path}"
+        found |= {json.loads(f'"{literal}"') for literal in re.findall(r'gettext\(\s*"((?:[^"\\]|\\.)*)"', source)}
+    return found
+
+
+def test_the_projects_admin_scripts_speak_japanese_through_the_javascript_catalog(client, world):
+    """The clause confirmation's words (and the sidebar search's name) are English msgids in the
+    scripts; the catalog every admin page loads before them gives each its Japanese."""
+    client.force_login(world["editor"])
+    msgids = _script_msgids()
+    assert len(msgids) >= 6, msgids
+
+    body = client.get(reverse("wagtailadmin_javascript_catalog")).content.decode()
+    catalog = json.loads(re.search(r"const newcatalog = (\{.*?\});\n", body, re.S).group(1))
+
+    missing = sorted(m for m in msgids if catalog.get(m, m) == m)
+    assert not missing, missing
+    assert catalog["%(name)s is about to be removed. No live question cites it. Remove it?"] == (
+        "%(name)sを削除します。引用している公開中の設問はありません。削除しますか？"
+    )
+    editor = client.get(reverse("wagtailadmin_pages:edit", args=[world["chapter"].pk])).content.decode()
+    catalog_at = editor.index(reverse("wagtailadmin_javascript_catalog"))
+    assert catalog_at < editor.index("courses/admin/clause_removal.js")
+    assert catalog_at < editor.index("js/admin/landmarks.js")
 
 
 def test_the_text_collector_reads_titles_labels_and_confirm_texts():

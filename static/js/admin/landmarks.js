@@ -5,7 +5,9 @@
 // is named by its heading once loaded. A static file, no inline script (CSP).
 (function () {
   "use strict";
-  var LABEL = "サイドバーのページ検索";
+  // Django's JavaScript catalog (Wagtail's jsi18n, loaded first on every admin page; the Japanese
+  // is in locale/ja/LC_MESSAGES/djangojs.po).
+  var LABEL = window.gettext ? window.gettext("Sidebar page search") : "Sidebar page search";
 
   function name(root) {
     root.querySelectorAll('form[role="search"][aria-keyshortcuts="/"]:not([aria-label])').forEach(function (form) {

@@ -2,9 +2,20 @@
 // naming the live questions that cite it (courses/panels.py writes them as JSON in
 // #clause-citations). A move is asked about when a clause whose place changes (the moved one, the
 // one it swaps with, or those a drag shifts), or an item inside it, is cited; cancelled, the order
-// stays. A static file, no inline script (CSP).
+// stays. A static file, no inline script (CSP). Its words are English msgids translated by Django's
+// JavaScript catalog, which every admin page loads (Wagtail's jsi18n, merging the project's
+// locale/ja/LC_MESSAGES/djangojs.po); without the catalog the English is shown.
 (function () {
   "use strict";
+
+  var gettext = window.gettext || function (text) {
+    return text;
+  };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) {
+      return values[name];
+    });
+  };
 
   var restoring = false; // set while a cancelled drag is undone with the move buttons
 
@@ -44,7 +55,8 @@
 
   function nameOf(child) {
     var heading = child.querySelector("[data-panel-heading-text]");
-    return heading && heading.textContent.trim() ? "「" + heading.textContent.trim() + "」" : "この条項";
+    if (!heading || !heading.textContent.trim()) return gettext("This clause");
+    return interpolate(gettext("“%(heading)s”"), { heading: heading.textContent.trim() }, true);
   }
 
   // "ID「問い」" lines of the questions citing any key of the given blocks (no repeats).
@@ -65,11 +77,12 @@
   }
 
   function moveMessage(moved, questions) {
-    return (
-      nameOf(moved) +
-      "の順序を変更します。順序が変わる条項は次の設問が引用しています：\n\n" +
-      questions.join("\n") +
-      "\n\n設問の引用する条項番号や順序が変わることがあります。順序を変更しますか？"
+    return interpolate(
+      gettext(
+        "%(name)s is about to be moved. These questions cite clauses whose place changes:\n\n%(questions)s\n\nThe clause numbers or order the questions cite may change. Move it?"
+      ),
+      { name: nameOf(moved), questions: questions.join("\n") },
+      true
     );
   }
 
@@ -80,11 +93,14 @@
     var questions = cited[keyInput.value] || [];
     var name = nameOf(block);
     var message = questions.length
-      ? name +
-        "を削除します。この条項は次の設問が引用しています：\n\n" +
-        questions.join("\n") +
-        "\n\n削除して公開するには「削除する条項を引用している設問を廃止する」にチェックを入れる必要があります。削除しますか？"
-      : name + "を削除します。引用している公開中の設問はありません。削除しますか？";
+      ? interpolate(
+          gettext(
+            "%(name)s is about to be removed. These questions cite it:\n\n%(questions)s\n\nTo publish without it, tick “Retire the questions citing the removed clauses”. Remove it?"
+          ),
+          { name: name, questions: questions.join("\n") },
+          true
+        )
+      : interpolate(gettext("%(name)s is about to be removed. No live question cites it. Remove it?"), { name: name }, true);
     if (!window.confirm(message)) {
       event.preventDefault();
       event.stopImmediatePropagation();
