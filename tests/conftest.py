@@ -8,7 +8,7 @@ from django.db import transaction
 
 from courses.services import site_root_ensure
 
-from .factories import PASSWORD, DepartmentFactory, MunicipalityFactory, StaffMemberFactory
+from .factories import PASSWORD, DepartmentFactory, MunicipalityFactory, StaffMemberFactory, department_tree
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -94,3 +94,24 @@ def sukagawa(db):
 @pytest.fixture
 def employee(ashiya):
     return StaffMemberFactory(municipality=ashiya, department=DepartmentFactory(municipality=ashiya))
+
+
+# Both cities' department trees (tests.factories.department_tree) and an HR person of each; a
+# folder's conftest or a module may define its own `tree` (its `hr` then comes with it).
+@pytest.fixture
+def tree(db):
+    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
+
+
+@pytest.fixture
+def hr(tree):
+    return StaffMemberFactory(
+        municipality=tree["jinji"].municipality, department=tree["jinji"], role="hr", staff_number="000900"
+    )
+
+
+@pytest.fixture
+def s_hr(tree):
+    return StaffMemberFactory(
+        municipality=tree["s_somu"].municipality, department=tree["s_somu"], role="hr", staff_number="000900"
+    )

@@ -16,7 +16,7 @@ import pytest
 
 from identity.models import DirectoryConfig, LoginPolicy
 from people.models import StaffMember
-from tests.factories import DepartmentFactory, MunicipalityFactory, StaffMemberFactory, department_tree
+from tests.factories import DepartmentFactory, StaffMemberFactory
 from tests.ldap_server import SERVICE_DN, SERVICE_PASSWORD, USERS_OU, slapd_running
 
 from .idp.processes import oidc_idp_start, saml_idp_start
@@ -150,25 +150,6 @@ def roster(ashiya, sukagawa):
         "kyoko": StaffMemberFactory(municipality=ashiya, department=koho, staff_number="000205", name="芦屋 京子"),
         "suga": StaffMemberFactory(municipality=sukagawa, department=hisho, staff_number="004006", name="須賀 光"),
     }
-
-
-@pytest.fixture
-def tree(db):
-    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
-
-
-@pytest.fixture
-def hr(tree):
-    return StaffMemberFactory(
-        municipality=tree["jinji"].municipality, department=tree["jinji"], role="hr", staff_number="000900"
-    )
-
-
-@pytest.fixture
-def s_hr(tree):
-    return StaffMemberFactory(
-        municipality=tree["s_somu"].municipality, department=tree["s_somu"], role="hr", staff_number="000900"
-    )
 
 
 def _no_mailbox(department, number, name):

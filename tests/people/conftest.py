@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import DepartmentFactory, MunicipalityFactory, StaffMemberFactory, department_tree
+from tests.factories import DepartmentFactory, StaffMemberFactory
 
 
 @pytest.fixture
@@ -13,19 +13,6 @@ def hanako(ashiya):
         staff_number="000321",
         name="芦田 花子",
         email="hanako@ashiya.example.jp",
-    )
-
-
-@pytest.fixture
-def tree():
-    """Both cities' department trees (tests.factories.department_tree); a module may define its own."""
-    return department_tree(MunicipalityFactory.ashiya(), MunicipalityFactory.sukagawa())
-
-
-@pytest.fixture
-def hr(tree):
-    return StaffMemberFactory(
-        municipality=tree["jinji"].municipality, department=tree["jinji"], role="hr", staff_number="000900"
     )
 
 

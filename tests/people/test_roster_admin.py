@@ -22,13 +22,6 @@ pytestmark = pytest.mark.django_db
 INDEX = "/admin/roster-import/"
 
 
-@pytest.fixture
-def s_hr(tree):
-    return StaffMemberFactory(
-        municipality=tree["s_somu"].municipality, department=tree["s_somu"], role="hr", staff_number="000900"
-    )
-
-
 def text(response) -> str:
     return " ".join(visible_text(response.content.decode()).split())
 
