@@ -17,6 +17,8 @@ run_pkgs+=(libldap2-dev libsasl2-dev)
 test_pkgs=(chromium slapd ldap-utils redis-server)
 # nginx: tests/sns_training/test_nginx.py runs deploy/nginx/sns-training.conf in front of gunicorn.
 test_pkgs+=(nginx)
+# openssl: the same test makes nginx's self-signed certificate (bench/slowclients.py).
+test_pkgs+=(openssl)
 # xmlsec1: the SAML identity provider the SSO tests start (pysaml2 signs with it).
 test_pkgs+=(xmlsec1)
 # Installed without recommends: Calc alone, headless, not the whole office suite.
