@@ -75,6 +75,16 @@ class StaffMemberFactory(DjangoModelFactory):
         return people_services.staff_create(**kwargs)
 
 
+def group_member(municipality, *groups, role=StaffMember.Role.EMPLOYEE):
+    """The user of a new staff member of `municipality` (in a department of their own) who belongs
+    to `groups` (its editors or approvers, as courses.services.editorial_setup makes them)."""
+    staff = StaffMemberFactory(
+        municipality=municipality, department=DepartmentFactory(municipality=municipality), role=role
+    )
+    staff.user.groups.add(*groups)
+    return staff.user
+
+
 class UserFactory(DjangoModelFactory):
     """A user with no staff record (a platform admin, say)."""
 

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
+from courses.services import editorial_setup
 from quizzes import grading
 from quizzes.models import AttemptItem, ClauseProgress, QuizAttempt, ScenarioQuestion
 from quizzes.services import Submission
-from tests.factories import ChapterPageFactory, ChoiceFactory, GuidelinePageFactory, QuestionFactory
+from tests.factories import ChapterPageFactory, ChoiceFactory, GuidelinePageFactory, QuestionFactory, group_member
 
 MULTIPLE = ScenarioQuestion.Kind.MULTIPLE
 # quizzes.grading reads and writes through two statements of its own on PostgreSQL and through
@@ -113,3 +114,25 @@ def snapshot(attempt) -> tuple:
         AttemptItem.objects.count(),
         ModelLogEntry.objects.filter(action="quizzes.attempt_graded").count(),
     )
+
+
+@pytest.fixture
+def editorial_world(ashiya, sukagawa):
+    """Both cities' guidelines (chapters 3 and 4 of three clauses), their editor and approver
+    groups, a question of each, and an editor and an approver of each."""
+    ga = GuidelinePageFactory(municipality=ashiya, slug="ashiya-test")
+    gs = GuidelinePageFactory(municipality=sukagawa, slug="sukagawa-test")
+    ChapterPageFactory(parent=ga, key="3", clause_count=3)
+    ChapterPageFactory(parent=gs, key="4", clause_count=3)
+    a_editors, a_approvers = editorial_setup(guideline=ga)
+    s_editors, s_approvers = editorial_setup(guideline=gs)
+    return {
+        "ashiya_q": QuestionFactory(guideline=ga, clause_key="3-1", prompt="芦屋の設問：どう対応しますか。"),
+        "sukagawa_q": QuestionFactory(guideline=gs, clause_key="4-1", prompt="須賀川の設問：どう対応しますか。"),
+        "editor": group_member(ashiya, a_editors),
+        "approver": group_member(ashiya, a_approvers),
+        "suka_editor": group_member(sukagawa, s_editors),
+        "suka_approver": group_member(sukagawa, s_approvers),
+        "ga": ga,
+        "gs": gs,
+    }

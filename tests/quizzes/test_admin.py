@@ -9,15 +9,7 @@ from django.urls import reverse
 from wagtail.models import TaskState, WorkflowState
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from courses.services import editorial_setup
 from quizzes.models import ScenarioQuestion
-from tests.factories import (
-    ChapterPageFactory,
-    DepartmentFactory,
-    GuidelinePageFactory,
-    QuestionFactory,
-    StaffMemberFactory,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,29 +17,8 @@ LIST_URL = "/admin/snippets/quizzes/scenarioquestion/"
 
 
 @pytest.fixture
-def world(ashiya, sukagawa):
-    ga = GuidelinePageFactory(municipality=ashiya, slug="ashiya-test")
-    gs = GuidelinePageFactory(municipality=sukagawa, slug="sukagawa-test")
-    ChapterPageFactory(parent=ga, key="3", clause_count=3)
-    ChapterPageFactory(parent=gs, key="4", clause_count=3)
-    a_editors, a_approvers = editorial_setup(guideline=ga)
-    s_editors, s_approvers = editorial_setup(guideline=gs)
-
-    def member(municipality, group):
-        staff = StaffMemberFactory(municipality=municipality, department=DepartmentFactory(municipality=municipality))
-        staff.user.groups.add(group)
-        return staff.user
-
-    return {
-        "ashiya_q": QuestionFactory(guideline=ga, clause_key="3-1", prompt="芦屋の設問：どう対応しますか。"),
-        "sukagawa_q": QuestionFactory(guideline=gs, clause_key="4-1", prompt="須賀川の設問：どう対応しますか。"),
-        "editor": member(ashiya, a_editors),
-        "approver": member(ashiya, a_approvers),
-        "suka_editor": member(sukagawa, s_editors),
-        "suka_approver": member(sukagawa, s_approvers),
-        "ga": ga,
-        "gs": gs,
-    }
+def world(editorial_world):
+    return editorial_world
 
 
 def _edit_url(question, action="edit"):

@@ -13,15 +13,10 @@ import pytest
 from django.urls import reverse
 from wagtail.models import WorkflowState
 
-from courses.services import editorial_setup
 from quizzes.models import ScenarioQuestion
 from tests.courses.test_workflow import _edit_data
 from tests.factories import (
     ChapterPageFactory,
-    DepartmentFactory,
-    GuidelinePageFactory,
-    QuestionFactory,
-    StaffMemberFactory,
     clause,
 )
 from tests.helpers import response_text, visible_text
@@ -31,35 +26,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(client, ashiya, sukagawa, home):
-    ga = GuidelinePageFactory(municipality=ashiya, slug="ashiya-test")
-    gs = GuidelinePageFactory(municipality=sukagawa, slug="sukagawa-test")
+def world(client, editorial_world, home):
+    """The quiz admin's two cities (tests/quizzes/conftest.py) with a chapter of one clause each,
+    and each city's editor's changed question and chapter waiting for approval."""
     a_chapter = ChapterPageFactory(
-        parent=ga, key="1", number="１", title="芦屋の章", body=[clause("1", "１", "元の本文です。")]
+        parent=editorial_world["ga"], key="1", number="１", title="芦屋の章", body=[clause("1", "１", "元の本文です。")]
     )
     s_chapter = ChapterPageFactory(
-        parent=gs, key="1", number="１", title="須賀川の章", body=[clause("1", "１", "元の本文です。")]
+        parent=editorial_world["gs"],
+        key="1",
+        number="１",
+        title="須賀川の章",
+        body=[clause("1", "１", "元の本文です。")],
     )
-    ChapterPageFactory(parent=ga, key="3", clause_count=3)
-    ChapterPageFactory(parent=gs, key="4", clause_count=3)
-    a_editors, a_approvers = editorial_setup(guideline=ga)
-    s_editors, s_approvers = editorial_setup(guideline=gs)
-
-    def member(municipality, group):
-        staff = StaffMemberFactory(municipality=municipality, department=DepartmentFactory(municipality=municipality))
-        staff.user.groups.add(group)
-        return staff.user
-
-    world = {
-        "ashiya_q": QuestionFactory(guideline=ga, clause_key="3-1", prompt="芦屋の設問：どう対応しますか。"),
-        "sukagawa_q": QuestionFactory(guideline=gs, clause_key="4-1", prompt="須賀川の設問：どう対応しますか。"),
-        "ashiya_chapter": a_chapter,
-        "sukagawa_chapter": s_chapter,
-        "editor": member(ashiya, a_editors),
-        "approver": member(ashiya, a_approvers),
-        "suka_editor": member(sukagawa, s_editors),
-        "suka_approver": member(sukagawa, s_approvers),
-    }
+    world = {**editorial_world, "ashiya_chapter": a_chapter, "sukagawa_chapter": s_chapter}
     # Each city's editor submits a changed question and a changed chapter.
     for editor, question, chapter, prompt in (
         (world["editor"], world["ashiya_q"], a_chapter, "芦屋の改訂設問：どうしますか。"),

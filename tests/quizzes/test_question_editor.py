@@ -13,11 +13,10 @@ from courses.services import editorial_setup
 from quizzes.selectors import prompt_fingerprint
 from tests.factories import (
     ChapterPageFactory,
-    DepartmentFactory,
     GuidelinePageFactory,
     QuestionFactory,
-    StaffMemberFactory,
     clause,
+    group_member,
 )
 from tests.helpers import response_text
 
@@ -42,9 +41,7 @@ def world(ashiya, sukagawa):
     other = GuidelinePageFactory(municipality=sukagawa, slug="sukagawa-test")
     ChapterPageFactory(parent=other, key="5", clause_count=2)
     editors, _approvers = editorial_setup(guideline=guideline)
-    staff = StaffMemberFactory(municipality=ashiya, department=DepartmentFactory(municipality=ashiya))
-    staff.user.groups.add(editors)
-    return {"guideline": guideline, "other": other, "editor": staff.user}
+    return {"guideline": guideline, "other": other, "editor": group_member(ashiya, editors)}
 
 
 def test_every_long_text_of_a_question_is_a_box_of_several_lines(client, world):

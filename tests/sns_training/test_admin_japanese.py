@@ -19,11 +19,10 @@ from people.models import StaffMember
 from tests.courses.test_workflow import _edit_data
 from tests.factories import (
     ChapterPageFactory,
-    DepartmentFactory,
     GuidelinePageFactory,
     QuestionFactory,
-    StaffMemberFactory,
     clause,
+    group_member,
 )
 from tests.helpers import visible_text
 
@@ -47,14 +46,8 @@ def world(client, ashiya, home):
     editors, approvers = editorial_setup(guideline=guideline)
     question = QuestionFactory(guideline=guideline, clause_key="1-1", prompt="芦屋の設問：どう対応しますか。")
 
-    def member(group=None, role=StaffMember.Role.EMPLOYEE):
-        staff = StaffMemberFactory(municipality=ashiya, department=DepartmentFactory(municipality=ashiya), role=role)
-        if group is not None:
-            staff.user.groups.add(group)
-        return staff.user
-
-    editor, approver = member(editors), member(approvers)
-    hr = member(role=StaffMember.Role.HR)
+    editor, approver = group_member(ashiya, editors), group_member(ashiya, approvers)
+    hr = group_member(ashiya, role=StaffMember.Role.HR)
     # A change waiting for approval, so that "in moderation" badges, the approver's review panel
     # and the workflow history have something to show.
     client.force_login(editor)
