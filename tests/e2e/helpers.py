@@ -151,6 +151,21 @@ def tab_to(page, locator, *, backwards: bool = False, limit: int = 120) -> int:
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
+def decision_buttons(page):
+    """The approver's 「承認」 and 「差し戻し」 in an editor's footer (page, question or self-check
+    rule; courses/action_menu.py), checked to be visible main buttons without opening the dropdown."""
+    from playwright.sync_api import expect
+
+    footer = page.locator("footer")
+    approve = footer.locator("button[data-workflow-action-name='approve']")
+    reject = footer.locator("button[data-workflow-action-name='reject']")
+    expect(approve).to_be_visible()
+    expect(approve).to_have_text("承認")
+    expect(reject).to_be_visible()
+    expect(reject).to_have_text("差し戻し")
+    return approve, reject
+
+
 def axe_violations(page, axe_path: Path) -> list[dict]:
     """Run axe-core on the current page; each violation as {id, impact, help, targets}."""
     # Evaluated through DevTools, not added as an inline <script>, which the site's

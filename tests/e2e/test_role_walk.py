@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from tests.sns_training.admin_catalog import english_left, untranslated_on
 
 from .conftest import hr_account, staff_account
-from .helpers import _user_of, axe_violations, log_in
+from .helpers import _user_of, axe_violations, decision_buttons, log_in
 from .test_admin_japanese import _shown_markup
 
 # Names in the demo data (question IDs such as ashiya-5-6-2, named where a chapter's clauses are cited), the platforms the question editor offers, and the language switcher's
@@ -156,13 +156,7 @@ def test_the_approver_approves_a_question_in_moderation_through_the_visible_butt
 
     panel.get_by_role("link", name=f"{question.clause_key}: {REVISED_PROMPT[:40]}").click()
     page.wait_for_load_state("networkidle")
-    footer = page.locator("footer")
-    approve = footer.locator("button[data-workflow-action-name='approve']")
-    reject = footer.locator("button[data-workflow-action-name='reject']")
-    expect(approve).to_be_visible()
-    expect(approve).to_have_text("承認")
-    expect(reject).to_be_visible()
-    expect(reject).to_have_text("差し戻し")
+    approve, _reject = decision_buttons(page)
     assert axe_violations(page, axe_js) == []
 
     approve.click()

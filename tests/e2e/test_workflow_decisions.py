@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import axe_violations, log_in
+from .helpers import axe_violations, decision_buttons, log_in
 from .test_role_walk import _member
 
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
@@ -35,17 +35,11 @@ def _submit(page, chapter_pk: int) -> None:
 def _decide(page, axe_js, chapter_pk: int, action: str, label: str, comment: str) -> str:
     page.goto(f"/admin/pages/{chapter_pk}/edit/")
     page.wait_for_load_state("networkidle")
-    footer = page.locator("footer")
-    approve = footer.locator("button[data-workflow-action-name='approve']")
-    reject = footer.locator("button[data-workflow-action-name='reject']")
     # Both decisions are visible buttons, without opening the dropdown.
-    expect(approve).to_be_visible()
-    expect(approve).to_have_text("承認")
-    expect(reject).to_be_visible()
-    expect(reject).to_have_text("差し戻し")
+    buttons = dict(zip(("approve", "reject"), decision_buttons(page), strict=True))
     assert axe_violations(page, axe_js) == []
 
-    footer.locator(f"button[data-workflow-action-name='{action}']").click()
+    buttons[action].click()
     dialog = page.locator(".modal-dialog, [role='dialog']:visible").first
     expect(dialog).to_be_visible()
     comment_field = dialog.locator("textarea")
