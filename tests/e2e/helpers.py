@@ -151,6 +151,20 @@ def tab_to(page, locator, *, backwards: bool = False, limit: int = 120) -> int:
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
+def totp_activate(page, first_privileged_url: str) -> str:
+    """A privileged person's first visit to `first_privileged_url`: sent to set up an authenticator
+    app (decision 0025), they type its code and reach the recovery codes. Returns the secret."""
+    import re
+
+    page.goto(first_privileged_url)
+    page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    secret = page.locator("#authenticator_secret").input_value()
+    page.locator('input[name="code"]').fill(totp_code_fresh(secret))
+    page.locator('form[action="/accounts/2fa/totp/activate/"] button[type="submit"]').click()
+    page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    return secret
+
+
 def decision_buttons(page):
     """The approver's 「承認」 and 「差し戻し」 in an editor's footer (page, question or self-check
     rule; courses/action_menu.py), checked to be visible main buttons without opening the dropdown."""

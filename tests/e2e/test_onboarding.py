@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from tests.factories import guideline_fixture
 
 from .conftest import staff_account
-from .helpers import axe_violations, log_in, totp_code_fresh
+from .helpers import axe_violations, log_in, totp_activate
 
 CODE_RE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 NEW_PASSWORD = "Hokuto-hajimete-2026"
@@ -36,29 +36,35 @@ def _fixture(tmp_path, **change):
     return path
 
 
-def test_the_platform_admin_onboards_a_city_and_its_first_hr_person_starts_from_the_letter(
-    page, browser, accounts, axe_js, shots_dir, tmp_path
-):
-    from courses.models import GuidelinePage
-    from identity.models import SetupCode
-    from people.models import Department, Municipality, User
-    from tests.factories import TrainingCycleFactory
-
-    # 芦屋市 has a cycle under way: the new city's HR must not see it.
-    TrainingCycleFactory(guideline=GuidelinePage.objects.get(municipality__code=accounts["ashiya"].code))
+def onboarding_form_open(page, accounts) -> None:
+    """The platform admin (a superuser with a second factor, made here) logs in and goes
+    自治体 → 追加 to the onboarding form (decision 0038)."""
+    from people.models import Department, User
 
     koho = Department.objects.get(municipality__code=accounts["ashiya"].code, code="3100")
     admin = staff_account(
         accounts, department=koho, staff_number="000001", name="基盤 管理", email="platform@example.jp", role="employee"
     )
     User.objects.filter(email=admin.email).update(is_superuser=True, is_staff=True)
-
-    # The platform admin: 自治体 → 追加 → the onboarding form.
     log_in(page, admin)
     page.goto("/admin/municipalities/")
     page.locator('a[href="/admin/municipalities/new/"]').first.click()
     page.wait_for_url("**/admin/municipalities/new/")
     expect(page.get_by_role("heading", name="自治体の追加")).to_be_visible()
+
+
+def test_the_platform_admin_onboards_a_city_and_its_first_hr_person_starts_from_the_letter(
+    page, browser, accounts, axe_js, shots_dir, tmp_path
+):
+    from courses.models import GuidelinePage
+    from identity.models import SetupCode
+    from people.models import Municipality
+    from tests.factories import TrainingCycleFactory
+
+    # 芦屋市 has a cycle under way: the new city's HR must not see it.
+    TrainingCycleFactory(guideline=GuidelinePage.objects.get(municipality__code=accounts["ashiya"].code))
+
+    onboarding_form_open(page, accounts)
     assert axe_violations(page, axe_js) == []
     page.screenshot(path=str(shots_dir / "onboarding-form.png"), full_page=True)
 
@@ -109,12 +115,7 @@ def test_the_platform_admin_onboards_a_city_and_its_first_hr_person_starts_from_
     assert SetupCode.objects.get(staff__municipality__code="192104").used_at is not None
 
     # HR is privileged: the second factor first (decision 0025), then the dashboard.
-    own.goto("/admin/hr-reports/dashboard/")
-    own.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/"))
-    secret = own.locator("#authenticator_secret").input_value()
-    own.locator('input[name="code"]').fill(totp_code_fresh(secret))
-    own.locator('form[action="/accounts/2fa/totp/activate/"] button[type="submit"]').click()
-    own.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    totp_activate(own, "/admin/hr-reports/dashboard/")
     own.goto("/admin/hr-reports/dashboard/")
     own.wait_for_url(re.compile(r"/admin/hr-reports/dashboard/"))
     body = own.locator("main")

@@ -28,9 +28,10 @@ from pypdf import PdfReader
 
 from tests.factories import guideline_fixture
 
-from .conftest import PASSWORD, staff_account
-from .helpers import Account, axe_violations, log_in, totp_code_fresh
+from .conftest import PASSWORD
+from .helpers import Account, axe_violations, log_in, totp_activate
 from .test_accessibility import _report
+from .test_onboarding import onboarding_form_open
 from .test_personal_data import _zip_of
 from .test_quiz import _items, _start_quiz, _submit
 
@@ -181,7 +182,7 @@ def test_a_year_in_a_city(page, browser, live_server, accounts, axe_js, shots_di
     from courses.models import GuidelinePage
     from identity.models import SetupCode
     from people import services as people_services
-    from people.models import Department, DepartmentMembership, Municipality, StaffMember, User
+    from people.models import Department, DepartmentMembership, Municipality, StaffMember
     from quizzes.importing import questions_import_files
     from tests.reports.conftest import make_record
     from training.models import Assignment, TrainingCycle
@@ -196,16 +197,7 @@ def test_a_year_in_a_city(page, browser, live_server, accounts, axe_js, shots_di
     # --- 0. The platform admin adds 北杜市 with its guideline file (decision 0038). ----------------
     # 芦屋市 and 須賀川市 are on the platform already (the `accounts` fixture); the platform admin is
     # a superuser with a second factor, as in tests/e2e/test_onboarding.py.
-    koho = Department.objects.get(municipality__code=accounts["ashiya"].code, code="3100")
-    admin = staff_account(
-        accounts, department=koho, staff_number="000001", name="基盤 管理", email="platform@example.jp", role="employee"
-    )
-    User.objects.filter(email=admin.email).update(is_superuser=True, is_staff=True)
-    log_in(page, admin)
-    page.goto("/admin/municipalities/")
-    page.locator('a[href="/admin/municipalities/new/"]').first.click()
-    page.wait_for_url("**/admin/municipalities/new/")
-    expect(page.get_by_role("heading", name="自治体の追加")).to_be_visible()
+    onboarding_form_open(page, accounts)
     found["onboarding form"] = axe_violations(page, axe_js)
     page.get_by_label("団体コード").fill(CODE)
     page.get_by_label("自治体名").fill(CITY)
@@ -261,12 +253,8 @@ def test_a_year_in_a_city(page, browser, live_server, accounts, axe_js, shots_di
     found["HR's my page, first day"] = axe_violations(hr_page, axe_js)
     hr_page.screenshot(path=str(shots_dir / "year-hr-first-day.png"), full_page=True)
     assert SetupCode.objects.get(staff__municipality=hokuto).used_at is not None
-    hr_page.goto("/admin/roster-import/")  # HR is privileged: the second factor first (decision 0025)
-    hr_page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/"))
-    secret = hr_page.locator("#authenticator_secret").input_value()
-    hr_page.locator('input[name="code"]').fill(totp_code_fresh(secret))
-    hr_page.locator('form[action="/accounts/2fa/totp/activate/"] button[type="submit"]').click()
-    hr_page.wait_for_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    # HR is privileged: the second factor first (decision 0025).
+    totp_activate(hr_page, "/admin/roster-import/")
 
     # --- 2. The start of this 年度: HR loads the organisation and the roster in one go. ---------
     hr_page.goto("/admin/roster-import/")
