@@ -45,7 +45,7 @@ def datetime_display(value: datetime.datetime | None, *, seconds: bool = False) 
 
 def day_text(value: datetime.date) -> str:
     """2026年4月1日 for a date already in local time; the fast form of `date_display` for exports
-    of 50,000 rows (tests/sns_training/test_dates.py pins that the two agree)."""
+    of 50,000 rows (tests/reports/test_date_style.py pins that the two agree with DATE_FORMAT)."""
     return f"{value.year}年{value.month}月{value.day}日"
 
 
